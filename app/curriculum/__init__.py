@@ -1,0 +1,1 @@
+"""Course files: parsing, validation and rendering, with no Flask or database imports."""
