@@ -1,0 +1,6 @@
+"""Accounts: register, log in and out, profile, password, language."""
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from app.auth import routes  # noqa: E402,F401

@@ -1,0 +1,165 @@
+"""Account pages. Views parse the form, call app.services.accounts, and commit once."""
+from __future__ import annotations
+
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.auth import bp
+from app.auth.forms import LoginForm, LogoutForm, PasswordForm, ProfileForm, RegisterForm
+from app.extensions import db, limiter
+from app.security import is_safe_redirect
+from app.services import accounts
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_FAILURE_LIMIT"]
+
+
+def _register_limit() -> str:
+    return current_app.config["REGISTER_LIMIT"]
+
+
+def _institution_choices():
+    return [(0, _("— none —"))] + [(i.id, i.name) for i in accounts.list_institutions()]
+
+
+def _redirect_next(default: str):
+    target = request.args.get("next")
+    return redirect(target if is_safe_redirect(target) else default)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda response: g.get("login_failed", False))
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("learn.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is None:
+            g.login_failed = True
+            form.password.errors.append(_("The email or password is not correct."))
+        else:
+            session.clear()  # a fresh session on login: no fixation of a pre-login session
+            login_user(user, remember=form.remember.data)
+            db.session.commit()
+            if user.locale:
+                session["locale"] = user.locale
+            flash(_("Welcome back, %(name)s.", name=user.name), "success")
+            return _redirect_next(url_for("learn.dashboard"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_register_limit, methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("learn.dashboard"))
+    form = RegisterForm()
+    form.institution.choices = _institution_choices()
+    if request.method == "GET":
+        form.locale.data = session.get("locale") or _current_locale()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(
+                email=form.email.data,
+                name=form.name.data,
+                password=form.password.data,
+                locale=form.locale.data,
+                institution=_institution(form.institution.data),
+            )
+        except accounts.AccountError as exc:
+            form.email.errors.append(str(exc))
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(user)
+            session["locale"] = user.locale
+            flash(_("Your account is ready. Welcome to Sabak!"), "success")
+            return redirect(url_for("learn.dashboard"))
+    return render_template("auth/register.html", form=form)
+
+
+def _institution(institution_id: int | None):
+    from app.models import Institution
+
+    return db.session.get(Institution, institution_id) if institution_id else None
+
+
+def _current_locale() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale())
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    form = LogoutForm()
+    if request.method == "POST" and form.validate_on_submit():
+        logout_user()
+        locale = session.get("locale")
+        session.clear()
+        if locale:
+            session["locale"] = locale
+        flash(_("You have logged out."), "info")
+        return redirect(url_for("learn.index"))
+    if not current_user.is_authenticated:
+        return redirect(url_for("learn.index"))
+    return render_template("auth/logout.html", form=form)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    form.institution.choices = _institution_choices()
+    if request.method == "GET":
+        form.institution.data = current_user.institution_id or 0
+        form.locale.data = current_user.locale or _current_locale()
+    if form.validate_on_submit():
+        accounts.update_profile(
+            current_user,
+            name=form.name.data,
+            locale=form.locale.data,
+            institution_id=form.institution.data or None,
+        )
+        db.session.commit()
+        session["locale"] = current_user.locale
+        flash(_("Your profile is saved."), "success")
+        return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", form=form, password_form=PasswordForm(prefix="pw"))
+
+
+@bp.route("/profile/password", methods=["POST"])
+@login_required
+def change_password():
+    password_form = PasswordForm(prefix="pw")
+    if password_form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, password_form.current.data, password_form.new.data)
+        except accounts.AccountError as exc:
+            password_form.current.errors.append(str(exc))
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())  # re-issue this browser's cookie with the new session token
+            flash(_("Your password is changed. Other devices have been logged out."), "success")
+            return redirect(url_for("auth.profile"))
+    form = ProfileForm(obj=current_user)
+    form.institution.choices = _institution_choices()
+    form.institution.data = current_user.institution_id or 0
+    form.locale.data = current_user.locale or _current_locale()
+    return render_template("auth/profile.html", form=form, password_form=password_form), 400
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """The language switcher: one form of three buttons, so it works without JavaScript."""
+    locale = request.form.get("locale", "")
+    if locale in current_app.config["LANGUAGES"]:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            current_user.locale = locale
+            db.session.commit()
+    target = request.form.get("next")
+    return redirect(target if is_safe_redirect(target) else url_for("learn.index"))

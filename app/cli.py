@@ -1,0 +1,99 @@
+"""Command-line tools: ``flask users ...``, ``flask demo seed`` and friends."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app.extensions import db
+from app.models.people import Institution, InstitutionKind, Region, Role
+
+users_cli = AppGroup("users", help="Manage accounts.")
+demo_cli = AppGroup("demo", help="Demonstration data for development.")
+maintenance_cli = AppGroup("maintenance", help="Housekeeping for operators.")
+
+# Fixed on purpose: the README lists them, and `flask demo seed` refuses to run in production.
+DEMO_ACCOUNTS = [
+    ("admin@sabak.local", "Demo Admin", Role.ADMIN, "sabak-admin-demo"),
+    ("instructor@sabak.local", "Айгүл Осмонова (demo)", Role.INSTRUCTOR, "sabak-instructor-demo"),
+    ("learner@sabak.local", "Бакыт Токтогулов (demo)", Role.LEARNER, "sabak-learner-demo"),
+]
+DEMO_INSTITUTIONS = [
+    ("National Library of the Kyrgyz Republic", InstitutionKind.LIBRARY, Region.BISHKEK),
+    ("Kyrgyz National University named after Jusup Balasagyn", InstitutionKind.UNIVERSITY, Region.BISHKEK),
+    ("Osh State University", InstitutionKind.UNIVERSITY, Region.OSH_CITY),
+]
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", default=None, help="Full name (default: the part of the email before @).")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.LEARNER.value)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_user_command(email: str, name: str | None, role: str, password: str) -> None:
+    """Create an account, e.g. the first admin: flask users create --role admin --email you@example.org"""
+    from app.services import accounts
+
+    try:
+        user = accounts.create_user(
+            email=email, name=name or email.split("@")[0], password=password, role=Role(role)
+        )
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
+
+
+@users_cli.command("set-role")
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+def set_role_command(email: str, role: str) -> None:
+    """Change an account's role from the shell (for when no admin can log in)."""
+    from app.services import accounts
+
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account with the email {email}.")
+    user.role = Role(role)
+    db.session.commit()
+    click.echo(f"{user.email} is now {role}.")
+
+
+@demo_cli.command("seed")
+def seed_command() -> None:
+    """Add demo institutions and the admin, instructor and learner accounts (skips existing ones)."""
+    from app.services import accounts
+
+    if current_app.config["SABAK_ENV"] not in ("development", "testing"):
+        raise click.ClickException("Demo accounts are for development only (SABAK_ENV=development).")
+    institutions = {}
+    for name, kind, region in DEMO_INSTITUTIONS:
+        inst = db.session.query(Institution).filter_by(name=name).one_or_none()
+        if inst is None:
+            inst = Institution(name=name, kind=kind, region=region)
+            db.session.add(inst)
+        institutions[name] = inst
+    db.session.flush()
+    first = institutions[DEMO_INSTITUTIONS[0][0]]
+    for email, name, role, password in DEMO_ACCOUNTS:
+        if accounts.find_user_by_email(email) is None:
+            accounts.create_user(email=email, name=name, password=password, role=role, institution=first)
+    db.session.commit()
+    click.echo("Demo accounts (development only):")
+    for email, _name, role, password in DEMO_ACCOUNTS:
+        click.echo(f"  {role.value:<10}  {email:<24}  password: {password}")
+
+
+@maintenance_cli.command("purge")
+def purge_command() -> None:
+    """Delete expired rate-limit windows."""
+    from app.ratelimit import DatabaseStorage
+
+    removed = DatabaseStorage().purge_expired()
+    click.echo(f"Removed {removed} expired rate-limit counters.")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(maintenance_cli)

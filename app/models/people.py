@@ -1,0 +1,109 @@
+"""People and the institutions they belong to."""
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import TimestampMixin, UTCDateTime
+
+
+def enum_column(enum_cls: type[enum.Enum], length: int = 20) -> Enum:
+    """Store an enum as its value in a plain string column: portable and readable in SQL."""
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Role(str, enum.Enum):
+    LEARNER = "learner"
+    INSTRUCTOR = "instructor"
+    ADMIN = "admin"
+
+
+class InstitutionKind(str, enum.Enum):
+    UNIVERSITY = "university"
+    LIBRARY = "library"
+    SCHOOL = "school"
+    OTHER = "other"
+
+
+class Region(str, enum.Enum):
+    """The regions of Kyrgyzstan and its two cities of republican significance."""
+
+    BISHKEK = "bishkek"
+    OSH_CITY = "osh-city"
+    BATKEN = "batken"
+    CHUY = "chuy"
+    ISSYK_KUL = "issyk-kul"
+    JALAL_ABAD = "jalal-abad"
+    NARYN = "naryn"
+    OSH = "osh"
+    TALAS = "talas"
+
+
+class Institution(TimestampMixin, db.Model):
+    __tablename__ = "institutions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[InstitutionKind] = mapped_column(enum_column(InstitutionKind))
+    region: Mapped[Region] = mapped_column(enum_column(Region))
+
+    users: Mapped[list[User]] = relationship(back_populates="institution")
+
+    def __repr__(self) -> str:
+        return f"<Institution {self.name!r}>"
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored normalised (trimmed, lower-case), which makes the unique index case-insensitive.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.LEARNER)
+    locale: Mapped[str | None] = mapped_column(String(5))
+    institution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("institutions.id", ondelete="SET NULL"), index=True
+    )
+    is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Part of the login cookie's identity: rotating it (on a password change) signs out every
+    # other session and remember-me cookie of this user.
+    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    institution: Mapped[Institution | None] = relationship(back_populates="users")
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_account
+
+    @property
+    def is_instructor(self) -> bool:
+        return self.role in (Role.INSTRUCTOR, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role.value}>"

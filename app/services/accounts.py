@@ -1,0 +1,138 @@
+"""Accounts: registration, authentication, passwords and roles.
+
+Write operations flush and leave the commit to the request or CLI command that called them.
+"""
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from flask_babel import lazy_gettext as _l
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models.base import utcnow
+from app.models.people import Institution, Role, User, new_session_token
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verified when the email is unknown, so a wrong email costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("sabak-timing-equaliser")
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class AccountError(Exception):
+    """A rule about accounts was broken; the message is safe to show to the user."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def load_user_from_cookie_id(cookie_id: str) -> User | None:
+    """Flask-Login's loader: the id carries the session token, so a rotated token signs out."""
+    user_id, _, token = cookie_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_token != token:
+        return None
+    return user
+
+
+def create_user(
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: Role = Role.LEARNER,
+    locale: str | None = None,
+    institution: Institution | None = None,
+) -> User:
+    """Add a user. Raises AccountError when the email is taken or the password too short."""
+    email = normalise_email(email)
+    if find_user_by_email(email) is not None:
+        raise AccountError(_l("An account with this email already exists."))
+    check_password_strength(password)
+    user = User(
+        email=email,
+        name=name.strip(),
+        password_hash=hash_password(password),
+        role=role,
+        locale=locale,
+        institution=institution,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(
+            _l("The password must have at least %(count)d characters.", count=MIN_PASSWORD_LENGTH)
+        )
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None. Upgrades old hashes on the way."""
+    user = find_user_by_email(email)
+    if user is None:
+        _verify(_DUMMY_HASH, password)
+        return None
+    if not _verify(user.password_hash, password) or not user.is_active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    db.session.flush()
+    return user
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password after checking the current one; signs out the user's other sessions."""
+    if not _verify(user.password_hash, current):
+        raise AccountError(_l("The current password is not correct."))
+    check_password_strength(new)
+    user.password_hash = hash_password(new)
+    user.session_token = new_session_token()
+    db.session.flush()
+
+
+def set_role(actor: User, user: User, role: Role) -> None:
+    """Change a user's role. An admin cannot demote themselves (the site could lose its last admin)."""
+    if actor.id == user.id and role is not Role.ADMIN:
+        raise AccountError(_l("You cannot remove your own admin role."))
+    user.role = role
+    db.session.flush()
+
+
+def count_users_by_role() -> dict[Role, int]:
+    rows = db.session.execute(select(User.role, func.count()).group_by(User.role)).all()
+    return {role: count for role, count in rows}
+
+
+def list_institutions() -> list[Institution]:
+    return list(db.session.scalars(select(Institution).order_by(Institution.name)))
+
+
+def update_profile(user: User, *, name: str, locale: str | None, institution_id: int | None) -> None:
+    """Save what a user may change about themselves."""
+    user.name = name.strip()
+    user.locale = locale
+    user.institution = db.session.get(Institution, institution_id) if institution_id else None
+    db.session.flush()

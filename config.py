@@ -1,0 +1,116 @@
+"""Configuration classes, read from the environment when the app is created (never at import)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSECURE_KEYS = {"", "dev", "change-me", "development-only-secret-key"}
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+class Config:
+    """Settings shared by every environment; subclasses fill in what differs."""
+
+    SABAK_ENV = "base"
+    DEBUG = False
+    TESTING = False
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str = ""
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    COURSES_DIR = str(BASE_DIR / "courses")
+    BABEL_DEFAULT_LOCALE = "ru"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
+    LANGUAGES = ("ru", "ky", "en")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 14
+
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, so a slow reader's form still posts
+    # Login throttling: counters live in the database so every worker and host sees the same count.
+    RATELIMIT_STORAGE_URI = "sabak+db://"
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_FAILURE_LIMIT = "5 per minute"
+    REGISTER_LIMIT = "20 per hour"
+
+    def __init__(self) -> None:
+        # Read at instantiation, so tests and the factory see the environment of the moment.
+        self.SECRET_KEY = _env("SECRET_KEY", self.SECRET_KEY)
+        self.SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", self.default_database_url())
+        self.COURSES_DIR = _env("COURSES_DIR", self.COURSES_DIR)
+        self.BABEL_DEFAULT_LOCALE = _env("SABAK_DEFAULT_LOCALE", self.BABEL_DEFAULT_LOCALE)
+        self.PROXY_COUNT = int(_env("SABAK_PROXY_COUNT", "0"))
+        if self.SQLALCHEMY_DATABASE_URI.startswith("postgres://"):
+            self.SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://" + self.SQLALCHEMY_DATABASE_URI[11:]
+        elif self.SQLALCHEMY_DATABASE_URI.startswith("postgresql://"):
+            self.SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://" + self.SQLALCHEMY_DATABASE_URI[13:]
+
+    def default_database_url(self) -> str:
+        return f"sqlite:///{BASE_DIR / 'instance' / 'sabak.db'}"
+
+    def validate(self) -> None:
+        """Raise if these settings are unsafe to run with; only production is strict."""
+
+
+class DevelopmentConfig(Config):
+    SABAK_ENV = "development"
+    DEBUG = True
+    SECRET_KEY = "development-only-secret-key"
+
+
+class TestingConfig(Config):
+    SABAK_ENV = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-only-secret-key"
+    WTF_CSRF_ENABLED = True  # tests post real tokens; a test that needs none says so
+
+    def default_database_url(self) -> str:
+        return "sqlite://"
+
+
+class ProductionConfig(Config):
+    SABAK_ENV = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+    def validate(self) -> None:
+        key = self.SECRET_KEY or ""
+        if key in INSECURE_KEYS or len(key) < 32:
+            raise RuntimeError(
+                "SECRET_KEY must be set to a random value of at least 32 characters in production, "
+                "e.g. python -c 'import secrets; print(secrets.token_hex(32))'"
+            )
+        if not _env("DATABASE_URL"):
+            raise RuntimeError("DATABASE_URL must be set in production")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(name: str | None = None) -> Config:
+    """Build the config object named by ``name`` or ``SABAK_ENV`` (default: production).
+
+    Production is the default so that a forgotten variable fails closed, not open.
+    """
+    name = name or _env("SABAK_ENV", "production")
+    if name not in CONFIGS:
+        raise RuntimeError(f"SABAK_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
+    config = CONFIGS[name]()
+    config.validate()
+    return config

@@ -1,0 +1,101 @@
+"""A newcomer registers, logs in, switches language and logs out, in a real browser."""
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+
+from app.extensions import db
+from tests import factories
+
+pytestmark = pytest.mark.browser
+_n = itertools.count(1)
+
+
+def make_account(live_app, role="learner"):
+    with live_app.app_context():
+        user = factories.make_user(role=role, email=f"{role}{next(_n)}@browser.kg")
+        db.session.commit()
+        return user.email
+
+
+def log_in(page, email, password=factories.PASSWORD):
+    page.goto("/login")
+    page.locator("#email").fill(email)
+    page.locator("input[name=password]").fill(password)
+    page.locator("input[type=submit]").click()
+    page.wait_for_url(re.compile(r"/dashboard$"))
+
+
+def test_register_login_switch_language_logout(page, assert_accessible):
+    page.goto("/")
+    assert page.locator("html").get_attribute("lang") == "ru"
+    assert_accessible(page, "home (ru)")
+    page.locator("main a[href='/register']").click()
+    email = f"nurlan{next(_n)}@browser.kg"
+    page.locator("#name").fill("Нурлан Абдыкадыров")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill("a long browser password")
+    page.locator("#confirm").fill("a long browser password")
+    page.locator("#locale").select_option("ru")
+    assert_accessible(page, "register (ru)")
+    page.locator("main input[type=submit]").click()
+    page.wait_for_url(re.compile(r"/dashboard$"))
+    assert "Нурлан Абдыкадыров" in page.content()
+
+    # Log out, then in again with the new account.
+    page.goto("/logout")
+    page.locator("main input[type=submit]").click()
+    page.wait_for_url(re.compile(r"/$"))
+    log_in(page, email, "a long browser password")
+
+    # Switch to Kyrgyz by mouse and then to English by keyboard; the choice is saved.
+    with page.expect_navigation():
+        page.locator(".language-switcher button[value=ky]").click()
+    assert page.locator("html").get_attribute("lang") == "ky"
+    page.locator(".language-switcher button[value=en]").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert_accessible(page, "dashboard (en)")
+
+    page.goto("/logout")
+    page.locator("main input[type=submit]").click()
+    page.wait_for_url(re.compile(r"/$"))
+    assert page.locator("html").get_attribute("lang") == "en"  # the choice outlives the session
+    assert page.locator("header a[href='/login']").count() == 1
+
+
+def test_skip_link_is_the_first_tab_stop(page):
+    page.goto("/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("() => document.activeElement.getAttribute('href')")
+    assert focused == "#main"
+
+
+@pytest.mark.parametrize("locale", ["ru", "ky", "en"])
+def test_main_pages_have_no_accessibility_violations(browser, base_url, live_app, assert_accessible, locale):
+    context = browser.new_context(base_url=base_url, extra_http_headers={"Accept-Language": locale})
+    page = context.new_page()
+    try:
+        for path in ["/", "/login", "/register"]:
+            page.goto(path)
+            assert page.locator("html").get_attribute("lang") == locale
+            assert_accessible(page, f"{path} ({locale})")
+        email = make_account(live_app, role="admin")
+        log_in(page, email)
+        for path in ["/dashboard", "/profile", "/teach/", "/admin/users", "/logout"]:
+            page.goto(path)
+            assert page.locator("html").get_attribute("lang") == locale
+            assert_accessible(page, f"{path} ({locale})")
+        # Error states are pages too: a form with errors.
+        page.goto("/profile")
+        page.locator("#pw-current").fill("wrong")
+        page.locator("#pw-new").fill("short")
+        page.locator("#pw-confirm").fill("other")
+        page.locator("form[action='/profile/password'] input[type=submit]").click()
+        assert page.locator("[aria-invalid=true]").count() >= 1
+        assert_accessible(page, f"profile with errors ({locale})")
+    finally:
+        context.close()

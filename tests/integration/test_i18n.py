@@ -1,0 +1,78 @@
+"""Languages: which one a page speaks, and catalogs that are complete."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app import i18n_check
+from app.extensions import db
+from tests import factories
+from tests.conftest import csrf_token_from
+
+
+def html_lang(response) -> str:
+    return re.search(r'<html lang="([a-z]+)"', response.get_data(as_text=True)).group(1)
+
+
+def test_default_language_is_russian(client):
+    assert html_lang(client.get("/")) == "ru"
+
+
+@pytest.mark.parametrize("header, expected", [("ky", "ky"), ("en-US,en;q=0.9", "en"),
+                                              ("de-DE, ky;q=0.5", "ky"), ("fr", "ru")])
+def test_accept_language_is_followed(client, header, expected):
+    assert html_lang(client.get("/", headers={"Accept-Language": header})) == expected
+
+
+def test_the_switcher_overrides_the_browser(client):
+    token = csrf_token_from(client.get("/").get_data(as_text=True))
+    response = client.post("/language", data={"locale": "ky", "next": "/login", "csrf_token": token})
+    assert response.status_code == 302 and response.location.endswith("/login")
+    page = client.get("/login", headers={"Accept-Language": "en"})
+    assert html_lang(page) == "ky"
+    assert "Кирүү" in page.get_data(as_text=True)
+
+
+def test_the_switcher_refuses_foreign_redirects_and_unknown_languages(client):
+    token = csrf_token_from(client.get("/").get_data(as_text=True))
+    response = client.post("/language", data={"locale": "xx", "next": "https://evil.example/", "csrf_token": token})
+    assert response.location.endswith("/")
+    assert html_lang(client.get("/")) == "ru"
+
+
+def test_a_users_saved_language_wins(client, auth):
+    user = factories.make_user(email="l@example.kg", locale="en")
+    db.session.commit()
+    auth.login("l@example.kg")
+    assert html_lang(client.get("/dashboard", headers={"Accept-Language": "ky"})) == "en"
+    token = csrf_token_from(client.get("/").get_data(as_text=True))
+    client.post("/language", data={"locale": "ky", "csrf_token": token})
+    db.session.refresh(user)
+    assert user.locale == "ky"
+
+
+@pytest.mark.parametrize("locale, text", [("ru", "Войти"), ("ky", "Кирүү"), ("en", "Log in")])
+def test_pages_are_translated(client, locale, text):
+    page = client.get("/login", headers={"Accept-Language": locale}).get_data(as_text=True)
+    assert text in page
+
+
+def test_catalogs_have_every_string_translated():
+    msgids = i18n_check.extract_msgids()
+    assert len(msgids) > 50
+    problems = [p for locale in i18n_check.LOCALES for p in i18n_check.catalog_problems(locale, msgids)]
+    assert problems == []
+
+
+def test_the_checker_notices_a_missing_translation(tmp_path, monkeypatch):
+    po_dir = tmp_path / "ru" / "LC_MESSAGES"
+    po_dir.mkdir(parents=True)
+    (po_dir / "messages.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "Log in"\nmsgstr "Войти"\n\nmsgid "Profile"\nmsgstr ""\n', encoding="utf-8")
+    monkeypatch.setattr(i18n_check, "TRANSLATIONS", tmp_path)
+    problems = i18n_check.catalog_problems("ru", {"Log in", "Profile", "Dashboard"})
+    assert any("untranslated: 'Profile'" in p for p in problems)
+    assert any("not in catalog" in p and "'Dashboard'" in p for p in problems)
+    assert not any("'Log in'" in p for p in problems)

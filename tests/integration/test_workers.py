@@ -1,0 +1,77 @@
+"""Several gunicorn workers share one login limit, because the counters live in the database."""
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from app.extensions import db
+from tests import factories
+from tests.conftest import ROOT, csrf_token_from
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def gunicorn_two_workers(app):
+    factories.make_user(email="learner@example.kg")
+    db.session.commit()
+    port = free_port()
+    env = dict(os.environ, SABAK_ENV="testing", DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"])
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    proc = subprocess.Popen(
+        [str(gunicorn), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+         "wsgi:app"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=2)
+            break
+        except (urllib.error.URLError, ConnectionError):
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                pytest.fail("gunicorn did not start: " + proc.stdout.read().decode(errors="replace"))
+            time.sleep(0.2)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_the_login_limit_is_shared_by_all_workers(gunicorn_two_workers):
+    base = gunicorn_two_workers
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    token = csrf_token_from(opener.open(base + "/login").read().decode())
+    body = urllib.parse.urlencode(
+        {"email": "learner@example.kg", "password": "wrong password", "csrf_token": token}
+    ).encode()
+    statuses, workers = [], set()
+    for _ in range(8):
+        # A new connection each time, so the requests spread over both workers.
+        try:
+            statuses.append(opener.open(urllib.request.Request(base + "/login", data=body)).status)
+        except urllib.error.HTTPError as exc:
+            statuses.append(exc.code)
+        workers.add(urllib.request.urlopen(base + "/healthz").headers.get("X-Sabak-Worker"))
+    assert statuses == [200] * 5 + [429] * 3
+    for _ in range(40):  # the result means something only if both processes were serving
+        if len(workers) == 2:
+            break
+        workers.add(urllib.request.urlopen(base + "/healthz").headers.get("X-Sabak-Worker"))
+    assert len(workers) == 2 and None not in workers
