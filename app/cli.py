@@ -1,6 +1,9 @@
 """Command-line tools: ``flask users ...``, ``flask demo seed`` and friends."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
@@ -11,6 +14,7 @@ from app.models.people import Institution, InstitutionKind, Region, Role
 users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Demonstration data for development.")
 maintenance_cli = AppGroup("maintenance", help="Housekeeping for operators.")
+courses_cli = AppGroup("courses", help="Check and sync the course files.")
 
 # Fixed on purpose: the README lists them, and `flask demo seed` refuses to run in production.
 DEMO_ACCOUNTS = [
@@ -93,7 +97,45 @@ def purge_command() -> None:
     click.echo(f"Removed {removed} expired rate-limit counters.")
 
 
+def _course_paths(paths: tuple[str, ...]) -> tuple[list[Path], bool]:
+    """The paths to work on, and whether they are the whole courses folder (COURSES_DIR)."""
+    chosen = [Path(p) for p in paths] or [Path(current_app.config["COURSES_DIR"])]
+    # Diagnostics name files the way the author sees them: relative to here when possible.
+    shown = [Path(os.path.relpath(p)) if not os.path.relpath(p).startswith("..") else p for p in chosen]
+    return shown, not paths
+
+
+@courses_cli.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False))
+def check_command(paths: tuple[str, ...]) -> None:
+    """Check courses (default: COURSES_DIR) and print every problem as path:line: severity: message."""
+    from app.curriculum.__main__ import format_report
+    from app.curriculum.loader import load_courses
+
+    result = load_courses(_course_paths(paths)[0])
+    click.echo(format_report(result.diagnostics, result.checked))
+    if result.has_errors:
+        raise SystemExit(1)
+
+
+@courses_cli.command("sync")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False))
+def sync_command(paths: tuple[str, ...]) -> None:
+    """Check, then import every error-free course (default: COURSES_DIR); exit 1 naming failures."""
+    from app.services.sync import sync_all
+
+    course_paths, whole_tree = _course_paths(paths)
+    report = sync_all(course_paths, commit=db.session.commit, rollback=db.session.rollback,
+                      retire_missing=whole_tree)
+    for line in report.lines():
+        click.echo(line)
+    if not report.ok:
+        click.echo(f"Not synced (fix the errors above): {', '.join(report.failed)}", err=True)
+        raise SystemExit(1)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(maintenance_cli)
+    app.cli.add_command(courses_cli)

@@ -35,9 +35,18 @@ def render_migration_item(type_, obj, autogen_context):
     return False
 
 
+def include_in_migrations(name, type_, parent_names) -> bool:
+    """Leave SQLite's FTS5 search index (a virtual table and its shadow tables) out of autogenerate:
+    it is made by hand in its migration, not by SQLAlchemy."""
+    from app.models.search import SQLITE_FTS_TABLES
+
+    return not (type_ == "table" and name in SQLITE_FTS_TABLES)
+
+
 db = SQLAlchemy(model_class=Base)
 # Batch mode lets ALTER work on SQLite; compare_type makes `flask db check` notice type changes.
-migrate = Migrate(render_as_batch=True, compare_type=True, render_item=render_migration_item)
+migrate = Migrate(render_as_batch=True, compare_type=True, render_item=render_migration_item,
+                  include_name=include_in_migrations)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()

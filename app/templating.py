@@ -1,12 +1,27 @@
-"""Helpers available in every template."""
+"""Helpers available in every template: labels for stored codes, numbers and dates in the locale."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask import Flask, request
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
 
 LANGUAGE_NAMES = {"ru": "Русский", "ky": "Кыргызча", "en": "English"}
+TRACK_LABELS = {
+    "information-literacy": _l("Information literacy"),
+    "librarian-ce": _l("Librarian continuing education"),
+}
+AUDIENCE_LABELS = {"students": _l("Students"), "librarians": _l("Librarians"), "all": _l("Everyone")}
+KIND_LABELS = {"lesson": _l("Lesson"), "pretest": _l("Pre-test"), "posttest": _l("Post-test"), "exam": _l("Exam")}
+RESPONSE_ERRORS = {
+    "numerical": _l("Enter a number, for example 12 or 3.5."),
+    "matching": _l("Choose a match from the list for each item."),
+}
+
+
+def response_error(qtype: str) -> str:
+    return str(RESPONSE_ERRORS.get(qtype, _l("This answer could not be read. Please answer again.")))
 
 
 def register(app: Flask) -> None:
@@ -17,8 +32,23 @@ def register(app: Flask) -> None:
             "language_names": LANGUAGE_NAMES,
             "languages": app.config["LANGUAGES"],
             "current_path": request.full_path.rstrip("?") if request else "/",
+            "track_label": lambda code: str(TRACK_LABELS.get(code, code)),
+            "audience_label": lambda code: str(AUDIENCE_LABELS.get(code, code)),
+            "kind_label": lambda code: str(KIND_LABELS.get(code, code)),
+            "response_error": response_error,
         }
 
     @app.template_filter("datetime")
     def datetime_filter(value: datetime | None, fmt: str = "medium") -> str:
         return format_datetime(value, fmt) if value else ""
+
+    @app.template_filter("date")
+    def date_filter(value: datetime | None, fmt: str = "long") -> str:
+        return format_date(value, fmt) if value else ""
+
+    @app.template_filter("hours")
+    def hours_filter(value: float | int | None) -> str:
+        """8.0 -> '8', 1.5 -> '1,5' in Russian: numbers as the reader writes them."""
+        if value is None:
+            return ""
+        return format_decimal(round(float(value), 1), format="#,##0.#")

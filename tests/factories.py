@@ -33,3 +33,76 @@ def make_user(role: str | Role = Role.LEARNER, email: str | None = None, name: s
 
 def find_user(email: str) -> User | None:
     return accounts.find_user_by_email(email)
+
+
+def write_course(root, slug: str = "sample-course", *, modules: dict[str, str] | None = None,
+                 manifest: str | None = None, media: dict[str, bytes] | None = None):
+    """Write a course folder under ``root`` (a tmp dir) and return its path.
+
+    ``modules`` maps file names (``01-intro.md``) to their text; the defaults make a small valid
+    course with a lesson and a quiz module.
+    """
+    from pathlib import Path
+
+    folder = Path(root) / slug
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "course.yml").write_text(manifest or SAMPLE_MANIFEST, encoding="utf-8")
+    for name in list(folder.glob("*.md")):
+        name.unlink()
+    for name, text in (SAMPLE_MODULES if modules is None else modules).items():
+        (folder / name).write_text(text, encoding="utf-8")
+    for name, data in (media or {}).items():
+        path = folder / "media" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return folder
+
+
+SAMPLE_MANIFEST = """\
+title: Поиск информации
+language: ru
+summary: Короткий курс о поиске.
+audience: students
+track: information-literacy
+hours: 2
+pass_mark: 70
+outcomes:
+  - Составлять поисковый запрос
+"""
+
+LESSON = """\
+---
+title: Введение
+minutes: 10
+---
+# Введение
+
+Библиотека помогает искать источники. Өнүгүү жана үй-бүлө.
+"""
+
+QUIZ = """\
+---
+title: Булевы операторы
+minutes: 20
+quiz:
+  pass_mark: 60
+  attempts: 3
+---
+# Булевы операторы
+
+Оператор AND сужает поиск.
+
+```quiz
+// [id:bool-and]
+Какой оператор сужает поиск? {
+  =AND#Верно: оба слова должны быть в записи.
+  ~OR#OR даёт больше результатов, а не меньше.
+  ~NOT#NOT исключает слово.
+}
+
+// [id:bool-tf]
+OR расширяет поиск. {TRUE#Подумайте ещё раз.#Верно.}
+```
+"""
+
+SAMPLE_MODULES = {"01-intro.md": LESSON, "02-boolean.md": QUIZ}

@@ -17,7 +17,9 @@ LANGUAGE_CHOICES = [("ru", "Русский"), ("ky", "Кыргызча"), ("en",
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email()], filters=[strip])
+    # No format check here: an account exists or it does not (the CLI may have created one
+    # with an address the registration form would refuse, such as the demo @sabak.local ones).
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)], filters=[strip])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Keep me logged in on this device"))
     submit = SubmitField(_l("Log in"))

@@ -1,11 +1,34 @@
-"""Learner pages; each view calls one service and renders."""
+"""Learner pages. Each view calls a service, commits at most once, and renders or redirects."""
 from __future__ import annotations
 
-from flask import render_template
-from flask_login import current_user, login_required
+from pathlib import Path
 
+from flask import abort, flash, redirect, render_template, request, send_from_directory, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
+
+from app.extensions import db
 from app.learn import bp
+from app.learn.forms import ActionForm
+from app.services import attempts as attempt_service
+from app.services import catalog as catalog_service
 from app.services import dashboard as dashboard_service
+from app.services import enrolment as enrolment_service
+from app.services import progress
+from app.services.errors import AttemptLimitReached, BadResponses, NoQuiz, NotEnrolled, NotFound
+from app.services.transactions import commit_with_retry
+
+
+def _user():
+    return current_user if current_user.is_authenticated else None
+
+
+def _course_or_404(slug: str):
+    try:
+        return catalog_service.published_course(slug)
+    except NotFound:
+        abort(404)
 
 
 @bp.route("/")
@@ -17,3 +40,140 @@ def index():
 @login_required
 def dashboard():
     return render_template("learn/dashboard.html", board=dashboard_service.dashboard_for(current_user))
+
+
+@bp.route("/attempts")
+@login_required
+def attempt_history():
+    return render_template("learn/attempts.html", attempts=dashboard_service.attempt_history(current_user))
+
+
+@bp.route("/courses")
+def catalog():
+    args = request.args
+    page = catalog_service.catalog(
+        _user(), query=args.get("q", ""), language=args.get("language", ""),
+        audience=args.get("audience", ""), track=args.get("track", ""),
+    )
+    return render_template("learn/catalog.html", catalog=page)
+
+
+@bp.route("/courses/<slug>")
+def course(slug: str):
+    try:
+        page = catalog_service.course_page(_user(), slug)
+    except NotFound:
+        abort(404)
+    return render_template("learn/course.html", page=page, form=ActionForm())
+
+
+@bp.route("/courses/<slug>/enrol", methods=["POST"])
+@login_required
+def enrol(slug: str):
+    course = _course_or_404(slug)
+    if ActionForm().validate_on_submit():
+        commit_with_retry(lambda: enrolment_service.enrol(current_user, _course_or_404(slug)))
+        flash(_("You are enrolled in “%(title)s”.", title=course.title), "success")
+    return redirect(url_for("learn.course", slug=slug))
+
+
+@bp.route("/courses/<slug>/leave", methods=["POST"])
+@login_required
+def leave(slug: str):
+    course = _course_or_404(slug)
+    if ActionForm().validate_on_submit():
+        enrolment_service.leave(current_user, course)
+        db.session.commit()
+        flash(_("You have left the course. Your progress is kept if you enrol again."), "info")
+    return redirect(url_for("learn.course", slug=slug))
+
+
+@bp.route("/courses/<slug>/media/<path:filename>")
+def media(slug: str, filename: str):
+    """A course's own media file; send_from_directory refuses any path leaving the folder."""
+    course = _course_or_404(slug)
+    response = send_from_directory(Path(course.source_dir) / "media", filename, max_age=86400, conditional=True)
+    response.cache_control.public = True
+    return response
+
+
+def _module_page(slug: str, module_slug: str):
+    try:
+        return catalog_service.module_page(_user(), slug, module_slug)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/courses/<slug>/<module_slug>")
+def module(slug: str, module_slug: str):
+    page = _module_page(slug, module_slug)
+    if current_user.is_authenticated and page.is_enrolled:
+        progress.record_visit(current_user, page.module, page.enrolment)
+        db.session.commit()
+    return _render_module(page)
+
+
+def _render_module(page, errors=None, previous=None, status=200):
+    quiz = None
+    if page.has_quiz and current_user.is_authenticated and page.is_enrolled:
+        quiz = attempt_service.quiz_view(current_user, page.module)
+    return render_template(
+        "learn/module.html", page=page, quiz=quiz, form=ActionForm(),
+        errors=errors or {}, previous=previous or MultiDict(),
+    ), status
+
+
+@bp.route("/courses/<slug>/<module_slug>/done", methods=["POST"])
+@login_required
+def mark_done(slug: str, module_slug: str):
+    page = _module_page(slug, module_slug)
+    if not page.is_enrolled:
+        abort(403)
+    if ActionForm().validate_on_submit() and not page.has_quiz:
+        commit_with_retry(lambda: progress.mark_done(current_user, _module_page(slug, module_slug).module))
+        flash(_("Module marked as done."), "success")
+        if page.next is not None:
+            return redirect(url_for("learn.module", slug=slug, module_slug=page.next.slug))
+    return redirect(url_for("learn.module", slug=slug, module_slug=module_slug))
+
+
+@bp.route("/courses/<slug>/<module_slug>/attempts", methods=["POST"])
+@login_required
+def submit_attempt(slug: str, module_slug: str):
+    page = _module_page(slug, module_slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    key = (request.form.get("attempt_key") or "").strip()[:64]
+    if not key:
+        abort(400)
+    questions = attempt_service.active_questions(page.module)
+    responses = attempt_service.responses_from_form(questions, request.form)
+
+    def work():
+        fresh = _module_page(slug, module_slug)
+        return attempt_service.submit_attempt(current_user, fresh.module, responses, key)
+
+    try:
+        attempt = commit_with_retry(work)
+    except NotEnrolled:
+        abort(403)
+    except NoQuiz:
+        abort(404)
+    except AttemptLimitReached:
+        flash(_("You have used all attempts for this quiz."), "error")
+        return redirect(url_for("learn.module", slug=slug, module_slug=module_slug))
+    except BadResponses as exc:
+        return _render_module(page, errors=exc.errors, previous=request.form, status=400)
+    return redirect(url_for("learn.attempt_result", slug=slug, module_slug=module_slug, number=attempt.number))
+
+
+@bp.route("/courses/<slug>/<module_slug>/attempts/<int:number>")
+@login_required
+def attempt_result(slug: str, module_slug: str, number: int):
+    page = _module_page(slug, module_slug)
+    attempt = attempt_service.attempt_for(current_user, page.module, number)
+    if attempt is None:
+        abort(404)
+    quiz_left = attempt_service.attempts_left(current_user, page.module)
+    return render_template("learn/attempt.html", page=page, attempt=attempt, attempts_left=quiz_left,
+                           items=attempt_service.review(attempt))

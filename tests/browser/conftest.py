@@ -33,6 +33,14 @@ def live_server(tmp_path_factory):
     )
     with app.app_context():
         db.create_all()
+        # The real curriculum, plus a small course whose answers the tests know.
+        from app.services.sync import sync_all
+        from tests import factories
+
+        sample = factories.write_course(data / "courses")
+        report = sync_all([Path(app.config["COURSES_DIR"]), sample], commit=db.session.commit,
+                          rollback=db.session.rollback)
+        assert report.ok, report.lines()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

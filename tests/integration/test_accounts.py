@@ -66,13 +66,12 @@ def test_login_and_logout(client, auth):
 def test_wrong_password_is_refused_without_saying_which_part_was_wrong(client, auth):
     factories.make_user(email="learner@example.kg")
     db.session.commit()
-    response = client.post(
-        "/login", data={"email": "learner@example.kg", "password": "wrong password", "csrf_token": auth.csrf()}
-    )
+    english = {"Accept-Language": "en"}
+    response = client.post("/login", headers=english, data={
+        "email": "learner@example.kg", "password": "wrong password", "csrf_token": auth.csrf()})
     assert response.status_code == 200
-    unknown = client.post(
-        "/login", data={"email": "nobody@example.kg", "password": "wrong password", "csrf_token": auth.csrf()}
-    )
+    unknown = client.post("/login", headers=english, data={
+        "email": "nobody@example.kg", "password": "wrong password", "csrf_token": auth.csrf()})
     error = "The email or password is not correct."
     assert error in response.get_data(as_text=True) and error in unknown.get_data(as_text=True)
 
@@ -130,7 +129,7 @@ def test_change_password_requires_the_current_one(client, auth, post_form):
     auth.login(role="learner")
     response = post_form("/profile/password", {
         "pw-current": "not my password", "pw-new": "a brand new password", "pw-confirm": "a brand new password",
-    }, token_page="/profile")
+    }, token_page="/profile", headers={"Accept-Language": "en"})
     assert response.status_code == 400
     assert "The current password is not correct." in response.get_data(as_text=True)
 
@@ -155,7 +154,18 @@ def test_cli_creates_the_first_admin(runner):
     assert result.exit_code == 0, result.output
     assert factories.find_user("boss@example.kg").role is Role.ADMIN
     again = runner.invoke(args=["users", "create", "--email", "boss@example.kg", "--password", "whatever12345"])
-    assert again.exit_code != 0 and "already exists" in again.output
+    assert again.exit_code != 0 and again.output.startswith("Error:")  # said in the default language
+
+
+def test_every_demo_account_can_log_in_with_the_printed_password(runner, client, auth):
+    result = runner.invoke(args=["demo", "seed"])
+    from app.cli import DEMO_ACCOUNTS
+
+    for email, _name, role, password in DEMO_ACCOUNTS:
+        assert f"password: {password}" in result.output
+        user = auth.login(email, password)
+        assert user.role is role
+        auth.logout()
 
 
 def test_demo_seed_is_idempotent(runner):

@@ -6,7 +6,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
-from app.extensions import db, render_migration_item
+from app.extensions import db, include_in_migrations, render_migration_item
 
 
 def test_upgrade_from_empty_matches_the_models(app):
@@ -14,7 +14,8 @@ def test_upgrade_from_empty_matches_the_models(app):
     upgrade()
     with db.engine.connect() as conn:
         context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "render_item": render_migration_item}
+            conn, opts={"compare_type": True, "render_item": render_migration_item,
+                        "include_name": include_in_migrations}
         )
         differences = compare_metadata(context, db.metadata)
     assert differences == [], f"models and migrations differ; run flask db migrate: {differences}"

@@ -1,0 +1,230 @@
+"""YAML with line numbers, and validation of a course's course.yml manifest."""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .diagnostics import Diagnostic, error, warning
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+LANGUAGES = ("ru", "ky", "en")
+AUDIENCES = ("students", "librarians", "all")
+MANIFEST_KEYS = ("title", "language", "summary", "audience", "track", "hours", "pass_mark",
+                 "outcomes", "tags", "translation_of")
+
+
+@dataclass
+class YamlMapping:
+    """A parsed YAML mapping: ``data`` (None if unusable), ``lines`` maps each key (nested
+    keys dotted, e.g. ``quiz.attempts``) to its 1-based file line, ``diagnostics`` the problems."""
+
+    data: dict[str, Any] | None
+    lines: dict[str, int] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def line(self, key: str, default: int) -> int:
+        """File line of ``key``, or ``default`` when the key is absent."""
+        return self.lines.get(key, default)
+
+
+def _yaml_error_message(exc: yaml.MarkedYAMLError) -> str:
+    problem = exc.problem or exc.context or "cannot be read"
+    hint = "check the indentation"
+    if "mapping values" in problem or "could not find expected ':'" in problem:
+        hint = "put the value in quotes if it contains ':' or '#'"
+    elif "\\t" in problem or "tab" in problem:
+        hint = "indent with spaces, not tabs"
+    return f"YAML syntax error: {problem}; {hint}"
+
+
+def parse_yaml_mapping(text: str, path: str, first_line: int, what: str) -> YamlMapping:
+    """Parse YAML that must be a mapping, keeping each key's line.
+
+    Args:
+        text: the YAML text.
+        path: display path for diagnostics.
+        first_line: file line of the first line of ``text`` (1 for course.yml, 2 for front
+            matter), so every reported line is a line of the real file.
+        what: how to call the document in messages ("course.yml", "front matter").
+    Returns:
+        A :class:`YamlMapping`; on syntax errors ``data`` is None and an error is reported at
+        the offending line. Never raises for bad YAML.
+    """
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + (mark.line if mark else 0)
+        return YamlMapping(None, diagnostics=[error(path, line, _yaml_error_message(exc))])
+    except yaml.YAMLError as exc:  # unmarked errors are rare (e.g. bad characters)
+        return YamlMapping(None, diagnostics=[error(path, first_line, f"YAML error: {exc}")])
+    if node is None:
+        return YamlMapping({})
+    if not isinstance(node, yaml.MappingNode) or not isinstance(data, dict):
+        return YamlMapping(None, diagnostics=[error(
+            path, first_line + node.start_mark.line,
+            f"{what} must be a list of 'key: value' lines, not a single value or a list")])
+    result = YamlMapping({str(k): v for k, v in data.items()})
+    _collect_lines(node, "", first_line, path, result)
+    return result
+
+
+def _collect_lines(node: yaml.MappingNode, prefix: str, first_line: int, path: str,
+                   result: YamlMapping) -> None:
+    """Record every key's line; duplicate keys are errors because YAML keeps only the last."""
+    for key_node, value_node in node.value:
+        key = prefix + str(key_node.value)
+        line = first_line + key_node.start_mark.line
+        if key in result.lines:
+            result.diagnostics.append(error(
+                path, line, f"key '{key}' appears twice (first at line {result.lines[key]}); "
+                            "keep only one"))
+        result.lines.setdefault(key, line)
+        if isinstance(value_node, yaml.MappingNode):
+            _collect_lines(value_node, key + ".", first_line, path, result)
+
+
+def unknown_key_warnings(data: dict[str, Any], known: tuple[str, ...], doc: YamlMapping,
+                         path: str, where: str, prefix: str = "") -> list[Diagnostic]:
+    """Warn about keys outside ``known``, suggesting the closest known key (typos)."""
+    out = []
+    for key in data:
+        if key in known:
+            continue
+        close = difflib.get_close_matches(str(key), known, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(known)}"
+        out.append(warning(path, doc.line(prefix + str(key), 1),
+                           f"unknown key '{key}' in {where}{hint}"))
+    return out
+
+
+def is_int(value: Any) -> bool:
+    """True for YAML integers (``bool`` is a subclass of int in Python but not a number here)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_number(value: Any) -> bool:
+    """True for YAML integers and floats, not booleans."""
+    return is_int(value) or isinstance(value, float)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The validated values of course.yml, defaults applied (see ParsedCourse for meanings)."""
+
+    title: str
+    language: str
+    summary: str
+    audience: str
+    track: str | None
+    hours: float
+    pass_mark: int
+    outcomes: list[str]
+    tags: list[str]
+    translation_of: str | None
+
+
+def _text(doc: YamlMapping, key: str, path: str, diags: list[Diagnostic],
+          required: bool) -> str | None:
+    value = doc.data.get(key) if doc.data else None
+    if value is None:
+        if required:
+            diags.append(error(path, 1, f"course.yml has no '{key}'; add a line '{key}: ...'"))
+        return None
+    if not isinstance(value, str) or not value.strip():
+        diags.append(error(path, doc.line(key, 1),
+                           f"'{key}' must be non-empty text; put it in quotes"))
+        return None
+    return value.strip()
+
+
+def _choice(doc: YamlMapping, key: str, choices: tuple[str, ...], path: str,
+            diags: list[Diagnostic], default: str | None) -> str | None:
+    value = doc.data.get(key, default) if doc.data else default
+    if value is None and default is None:
+        diags.append(error(path, 1, f"course.yml has no '{key}'; add '{key}: "
+                                    f"{choices[0]}' (one of: {', '.join(choices)})"))
+        return None
+    if value not in choices:
+        diags.append(error(path, doc.line(key, 1),
+                           f"'{key}' is '{value}'; use one of: {', '.join(choices)}"))
+        return None
+    return str(value)
+
+
+def _string_list(doc: YamlMapping, key: str, path: str, diags: list[Diagnostic]) -> list[str]:
+    value = doc.data.get(key) if doc.data else None
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        diags.append(error(path, doc.line(key, 1),
+                           f"'{key}' must be a list of texts, one '- item' per line"))
+        return []
+    return [v.strip() for v in value]
+
+
+def _numbers(doc: YamlMapping, path: str, diags: list[Diagnostic]) -> tuple[float, int]:
+    data = doc.data or {}
+    hours = data.get("hours", 0)
+    if not is_number(hours) or hours < 0:
+        diags.append(error(path, doc.line("hours", 1),
+                           f"'hours' is '{hours}'; use a number of hours, 0 or more (e.g. 1.5)"))
+        hours = 0
+    pass_mark = data.get("pass_mark", 70)
+    if not is_int(pass_mark) or not 0 <= pass_mark <= 100:
+        diags.append(error(path, doc.line("pass_mark", 1),
+                           f"'pass_mark' is '{pass_mark}'; use a whole percentage from 0 to 100"))
+        pass_mark = 70
+    return float(hours), int(pass_mark)
+
+
+def _identifier(doc: YamlMapping, key: str, path: str, diags: list[Diagnostic],
+                what: str) -> str | None:
+    value = doc.data.get(key) if doc.data else None
+    if value is None:
+        return None
+    if not isinstance(value, str) or not SLUG_RE.match(value):
+        diags.append(error(path, doc.line(key, 1),
+                           f"'{key}' is '{value}'; a {what} uses lowercase letters, digits "
+                           "and hyphens (e.g. information-literacy)"))
+        return None
+    return value
+
+
+def validate_manifest(text: str, path: str, slug: str) -> tuple[Manifest | None,
+                                                                 list[Diagnostic]]:
+    """Parse and check course.yml.
+
+    Args:
+        text: the file's text.
+        path: its display path for diagnostics.
+        slug: the course's slug (folder name), to catch ``translation_of`` naming itself.
+    Returns:
+        ``(manifest, diagnostics)``; manifest is None when any error was found.
+    """
+    doc = parse_yaml_mapping(text, path, 1, "course.yml")
+    diags = list(doc.diagnostics)
+    if doc.data is None:
+        return None, diags
+    diags += unknown_key_warnings(doc.data, MANIFEST_KEYS, doc, path, "course.yml")
+    title = _text(doc, "title", path, diags, required=True)
+    language = _choice(doc, "language", LANGUAGES, path, diags, default=None)
+    summary = _text(doc, "summary", path, diags, required=True)
+    audience = _choice(doc, "audience", AUDIENCES, path, diags, default="all")
+    track = _identifier(doc, "track", path, diags, "track")
+    hours, pass_mark = _numbers(doc, path, diags)
+    outcomes = _string_list(doc, "outcomes", path, diags)
+    tags = _string_list(doc, "tags", path, diags)
+    translation_of = _identifier(doc, "translation_of", path, diags, "course slug")
+    if translation_of == slug:
+        diags.append(error(path, doc.line("translation_of", 1),
+                           "'translation_of' names this course itself; give the original's slug"))
+    if any(d.is_error for d in diags):
+        return None, diags
+    return Manifest(title or "", language or "", summary or "", audience or "all", track,
+                    hours, pass_mark, outcomes, tags, translation_of), diags

@@ -1,0 +1,303 @@
+"""Quizzes: what a learner is shown, submitting an attempt, and reading its result.
+
+Correct answers and feedback never reach the page before submission: ``quiz_view`` hands the
+template only question stems, choice texts and matching options. Grading happens here, on the
+server, with the pure graders of ``app.grading``; every answer stores a snapshot of its question
+(data and rendered HTML) so later edits to the course never change a past result.
+"""
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app import grading
+from app.curriculum.questions import Question as ParsedQuestion
+from app.curriculum.questions import QuestionType
+from app.extensions import db
+from app.models.base import utcnow
+from app.models.catalog import Module, Question
+from app.models.learning import Answer, Attempt
+from app.models.people import User
+from app.services import enrolment as enrolment_service
+from app.services import progress
+from app.services.errors import AttemptLimitReached, BadResponses, NoQuiz, NotEnrolled
+
+CHOICE_TYPES = (QuestionType.MULTICHOICE.value, QuestionType.MULTIRESPONSE.value)
+
+
+@dataclass
+class QuizItem:
+    """One question as the form shows it: no answers, no feedback."""
+
+    question: Question
+    number: int
+    choice_order: list[int] = field(default_factory=list)
+    right_options: list[str] = field(default_factory=list)
+
+    @property
+    def qtype(self) -> str:
+        return self.question.qtype
+
+    @property
+    def field_name(self) -> str:
+        return f"q{self.question.id}"
+
+
+@dataclass
+class QuizView:
+    module: Module
+    items: list[QuizItem]
+    attempts_used: int
+    attempts_allowed: int | None
+    best_score: float | None
+    idempotency_key: str
+
+    @property
+    def attempts_left(self) -> int | None:
+        if self.attempts_allowed is None:
+            return None
+        return max(0, self.attempts_allowed - self.attempts_used)
+
+    @property
+    def can_attempt(self) -> bool:
+        return self.attempts_left is None or self.attempts_left > 0
+
+
+def active_questions(module: Module) -> list[Question]:
+    return list(
+        db.session.scalars(
+            select(Question)
+            .where(Question.module_id == module.id, Question.retired_at.is_(None))
+            .order_by(Question.position)
+        )
+    )
+
+
+def attempts_used(user: User, module: Module) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Attempt).where(Attempt.user_id == user.id, Attempt.module_id == module.id)
+    ) or 0
+
+
+def attempt_for(user: User, module: Module, number: int) -> Attempt | None:
+    """The learner's own attempt by its number; another learner's is never returned."""
+    return db.session.scalar(
+        select(Attempt).where(Attempt.user_id == user.id, Attempt.module_id == module.id, Attempt.number == number)
+    )
+
+
+def attempts_left(user: User, module: Module) -> int | None:
+    """None when unlimited."""
+    if module.quiz_attempts is None:
+        return None
+    return max(0, module.quiz_attempts - attempts_used(user, module))
+
+
+def quiz_view(user: User, module: Module, questions: list[Question] | None = None) -> QuizView | None:
+    """The quiz form for the learner's next attempt, or None when the module has no quiz.
+
+    With ``quiz_shuffle`` the order of questions, of choices and of matching options is shuffled
+    with a seed of (learner, module, attempt number): stable across reloads, new for each attempt.
+    """
+    questions = active_questions(module) if questions is None else questions
+    if not questions:
+        return None
+    used = attempts_used(user, module)
+    rng = random.Random(f"{user.id}:{module.id}:{used + 1}") if module.quiz_shuffle else None
+    items = [_quiz_item(q, rng) for q in questions]
+    if rng is not None:
+        rng.shuffle(items)
+    for number, item in enumerate(items, start=1):
+        item.number = number
+    best = progress.best_score(user, module)
+    return QuizView(module, items, used, module.quiz_attempts, best, uuid.uuid4().hex)
+
+
+def _quiz_item(question: Question, rng: random.Random | None) -> QuizItem:
+    item = QuizItem(question, 0)
+    if question.qtype in CHOICE_TYPES:
+        item.choice_order = list(range(len(question.rendered["choices"])))
+        if rng is not None:
+            rng.shuffle(item.choice_order)
+    elif question.qtype == QuestionType.MATCHING.value:
+        item.right_options = list(question.rendered["pairs_right"])
+        if rng is not None:
+            rng.shuffle(item.right_options)
+    return item
+
+
+def responses_from_form(questions: list[Question], form) -> dict[int, Any]:
+    """Turn the quiz form (a MultiDict) into {question id: raw response}; unanswered -> None."""
+    responses: dict[int, Any] = {}
+    for q in questions:
+        name = f"q{q.id}"
+        if q.qtype == QuestionType.MULTIRESPONSE.value:
+            responses[q.id] = form.getlist(name)
+        elif q.qtype == QuestionType.MATCHING.value:
+            chosen = {str(i): form.get(f"{name}-{i}", "") for i, _html in q.rendered["pairs_left"]}
+            responses[q.id] = chosen if any(chosen.values()) else None
+        else:
+            value = form.get(name)
+            responses[q.id] = value if value not in (None, "") else None
+    return responses
+
+
+def submit_attempt(user: User, module: Module, responses: Mapping[int, Any], idempotency_key: str) -> Attempt:
+    """Grade and store one attempt; flushes (the caller commits, with ``commit_with_retry``).
+
+    Args:
+        responses: {question id: raw response}; a missing or None response counts as unanswered.
+        idempotency_key: the same form submitted twice records one attempt: the second call
+            returns the first attempt.
+    Raises:
+        NotEnrolled, NoQuiz, AttemptLimitReached, BadResponses (wrong format; nothing stored).
+    """
+    existing = db.session.scalar(
+        select(Attempt).where(Attempt.user_id == user.id, Attempt.idempotency_key == idempotency_key)
+    )
+    if existing is not None:
+        return existing
+    if not enrolment_service.is_enrolled(user, module.course):
+        raise NotEnrolled("Enrol in the course to take its quizzes.")
+    questions = active_questions(module)
+    if not questions:
+        raise NoQuiz("This module has no quiz.")
+    used = attempts_used(user, module)
+    if module.quiz_attempts is not None and used >= module.quiz_attempts:
+        raise AttemptLimitReached("You have used all attempts for this quiz.")
+    graded = _grade_all(questions, responses)
+    attempt = _store_attempt(user, module, used + 1, idempotency_key, graded)
+    progress.record_attempt(user, module, attempt)
+    return attempt
+
+
+@dataclass
+class _Graded:
+    question: Question
+    parsed: ParsedQuestion
+    response: Any
+    score: grading.Score | None  # None: unanswered
+
+
+def _grade_all(questions: list[Question], responses: Mapping[int, Any]) -> list[_Graded]:
+    results, errors = [], {}
+    for q in questions:
+        parsed = ParsedQuestion.from_dict(q.data)
+        raw = responses.get(q.id)
+        if parsed.type is QuestionType.DESCRIPTION or raw is None or raw == [] or raw == {}:
+            results.append(_Graded(q, parsed, None, None))
+            continue
+        try:
+            value = grading.parse_response(parsed, raw)
+            results.append(_Graded(q, parsed, _jsonable(value), grading.grade(parsed, value)))
+        except grading.ResponseError as exc:
+            errors[q.id] = exc.message
+    if errors:
+        raise BadResponses(errors)
+    return results
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    if isinstance(value, dict):
+        return {str(k): v for k, v in value.items()}
+    return value
+
+
+def _store_attempt(user: User, module: Module, number: int, key: str, graded: list[_Graded]) -> Attempt:
+    counted = [g for g in graded if g.parsed.type is not QuestionType.DESCRIPTION]
+    auto = [g for g in counted if g.parsed.type is not QuestionType.ESSAY]
+    total = sum(g.score.fraction for g in counted if g.score is not None)
+    auto_total = sum(g.score.fraction for g in auto if g.score is not None)
+    score = round(100 * total / len(counted), 2) if counted else 0.0
+    pending = any(g.parsed.type is QuestionType.ESSAY and g.score is not None for g in counted)
+    attempt = Attempt(
+        user_id=user.id, module_id=module.id, number=number, idempotency_key=key, submitted_at=utcnow(),
+        score=score, auto_score=round(100 * auto_total / len(auto), 2) if auto else 0.0,
+        pass_mark=module.quiz_pass_mark, is_passed=score >= module.quiz_pass_mark, is_pending=pending,
+    )
+    for position, g in enumerate(graded, start=1):
+        attempt.answers.append(_answer(position, g))
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
+def _answer(position: int, g: _Graded) -> Answer:
+    if g.score is None:
+        status = "ungraded" if g.parsed.type is QuestionType.DESCRIPTION else "unanswered"
+        fraction = None if status == "ungraded" else 0.0
+        feedback = []
+    else:
+        status, fraction = g.score.status.value, g.score.fraction
+        feedback = feedback_items(g.question.rendered, g.parsed, g.response, g.score)
+        if status == "pending":
+            fraction = None
+    return Answer(
+        question_id=g.question.id, position=position, response=g.response, fraction=fraction,
+        status=status, feedback=feedback, question_snapshot=g.question.data,
+        rendered_snapshot=g.question.rendered,
+    )
+
+
+def feedback_items(rendered: dict, parsed: ParsedQuestion, response: Any, score: grading.Score) -> list[str]:
+    """The rendered feedback for what the learner chose, in answer order."""
+    qtype = parsed.type
+    if qtype is QuestionType.TRUEFALSE:
+        html = rendered["feedback_true"] if response else rendered["feedback_false"]
+        return [html] if html else []
+    if qtype is QuestionType.NUMERICAL:
+        source = rendered["number_feedback"]
+    elif qtype in (QuestionType.MULTICHOICE, QuestionType.MULTIRESPONSE, QuestionType.SHORTANSWER):
+        source = rendered["choice_feedback"]
+    else:
+        return []
+    keys = [p.key for p in score.parts] if score.parts else []
+    return [source[k] for k in keys if 0 <= k < len(source) and source[k]]
+
+
+@dataclass
+class ReviewItem:
+    """One answered question on the result page, built only from the answer's snapshot."""
+
+    number: int
+    answer: Answer
+    stem_html: str
+    qtype: str
+    chosen_html: list[str]  # what the learner chose, as safe HTML or plain text
+    chosen_is_html: bool
+    pairs: list[tuple[str, str, bool]]  # matching: (left html, chosen text, right?)
+    feedback_html: list[str]
+    general_feedback_html: str
+
+
+def review(attempt: Attempt) -> list[ReviewItem]:
+    """The result page of an attempt. Shows the learner's own answers, their result and the
+    feedback for what they chose; it does not reveal the key of questions they got wrong."""
+    items = []
+    for number, answer in enumerate(attempt.answers, start=1):
+        rendered, data, response = answer.rendered_snapshot, answer.question_snapshot, answer.response
+        qtype = data["type"]
+        chosen, is_html, pairs = [], False, []
+        if response is not None:
+            if qtype in CHOICE_TYPES:
+                indexes = response if isinstance(response, list) else [response]
+                chosen, is_html = [rendered["choices"][i] for i in indexes if 0 <= i < len(rendered["choices"])], True
+            elif qtype == QuestionType.TRUEFALSE.value:
+                chosen = ["true" if response else "false"]
+            elif qtype == QuestionType.MATCHING.value:
+                for index, left_html in rendered["pairs_left"]:
+                    given = response.get(str(index), "")
+                    pairs.append((left_html, given, given == data["pairs"][index]["right"]))
+            else:
+                chosen = [str(response)]
+        general = rendered.get("general_feedback", "") if answer.status != "unanswered" else ""
+        items.append(ReviewItem(number, answer, rendered["stem"], qtype, chosen, is_html, pairs,
+                                list(answer.feedback or []), general))
+    return items

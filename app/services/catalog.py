@@ -1,0 +1,192 @@
+"""Browsing the curriculum: the catalog, a course page and a module page, each in a few queries."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models.catalog import Course, Module
+from app.models.learning import Attempt, Enrolment, ModuleProgress
+from app.models.people import User
+from app.services import progress
+from app.services.errors import NotFound
+
+LANGUAGES = ("ru", "ky", "en")
+AUDIENCES = ("students", "librarians", "all")
+
+
+@dataclass
+class CourseCard:
+    course: Course
+    module_count: int
+    status: str  # "not-enrolled", "enrolled", "completed", "left"
+    done_count: int = 0
+    hit_title: str | None = None  # where a search matched, when it matched a module
+    snippet: str | None = None
+
+
+@dataclass
+class Catalog:
+    cards: list[CourseCard]
+    query: str
+    language: str
+    audience: str
+    track: str
+    tracks: list[str] = field(default_factory=list)
+
+
+def catalog(user: User | None, *, query: str = "", language: str = "", audience: str = "", track: str = "") -> Catalog:
+    """Published courses matching the filters (and the search words, ranked), with the learner's status."""
+    stmt = select(Course).where(Course.retired_at.is_(None))
+    if language in LANGUAGES:
+        stmt = stmt.where(Course.language == language)
+    if audience in AUDIENCES:
+        stmt = stmt.where(Course.audience.in_({audience, "all"}) if audience != "all" else Course.audience == "all")
+    if track:
+        stmt = stmt.where(Course.track == track)
+    hits = {}
+    query = " ".join(query.split())[:200]
+    if query:
+        from app.services import search
+
+        ranked = search.search_courses(query, language=language if language in LANGUAGES else None)
+        hits = {h.course_id: h for h in ranked}
+        stmt = stmt.where(Course.id.in_(list(hits) or [-1]))
+    courses = list(db.session.scalars(stmt.order_by(Course.language, Course.title)))
+    if query:
+        order = {cid: n for n, cid in enumerate(hits)}
+        courses.sort(key=lambda c: order[c.id])
+    cards = _cards(user, courses)
+    for card in cards:
+        hit = hits.get(card.course.id)
+        if hit is not None:
+            card.hit_title = hit.title if hit.module_id else None
+            card.snippet = hit.snippet
+    tracks = sorted(t for t in db.session.scalars(
+        select(Course.track).where(Course.retired_at.is_(None), Course.track.is_not(None)).distinct()) if t)
+    return Catalog(cards, query, language, audience, track, tracks)
+
+
+def _cards(user: User | None, courses: list[Course]) -> list[CourseCard]:
+    ids = [c.id for c in courses]
+    counts = dict(db.session.execute(
+        select(Module.course_id, func.count()).where(Module.course_id.in_(ids), Module.retired_at.is_(None))
+        .group_by(Module.course_id)
+    ).all()) if ids else {}
+    enrolments: dict[int, Enrolment] = {}
+    done: dict[int, int] = {}
+    if user is not None and getattr(user, "is_authenticated", False) and ids:
+        enrolments = {e.course_id: e for e in db.session.scalars(
+            select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id.in_(ids)))}
+        done = dict(db.session.execute(
+            select(Module.course_id, func.count()).join(ModuleProgress, ModuleProgress.module_id == Module.id)
+            .where(ModuleProgress.user_id == user.id, ModuleProgress.done_at.is_not(None),
+                   Module.retired_at.is_(None), Module.course_id.in_(ids))
+            .group_by(Module.course_id)
+        ).all())
+    return [CourseCard(c, counts.get(c.id, 0), _status(enrolments.get(c.id)), done.get(c.id, 0)) for c in courses]
+
+
+def _status(enrolment: Enrolment | None) -> str:
+    if enrolment is None:
+        return "not-enrolled"
+    if enrolment.left_at is not None:
+        return "left"
+    return "completed" if enrolment.completed_at else "enrolled"
+
+
+def published_course(slug: str) -> Course:
+    course = db.session.scalar(
+        select(Course).where(Course.slug == slug, Course.retired_at.is_(None))
+        .options(selectinload(Course.modules))
+    )
+    if course is None:
+        raise NotFound("There is no such course.")
+    return course
+
+
+def translations_of(course: Course) -> list[Course]:
+    """The other language versions: the original and every course translating it."""
+    root = course.translation_of or course.slug
+    return list(db.session.scalars(
+        select(Course).where(
+            Course.retired_at.is_(None), Course.id != course.id,
+            (Course.slug == root) | (Course.translation_of == root),
+        ).order_by(Course.language)
+    ))
+
+
+@dataclass
+class CoursePage:
+    course: Course
+    enrolment: Enrolment | None
+    modules: list[progress.ModuleStatus]
+    translations: list[Course]
+    total_minutes: int
+
+    @property
+    def is_enrolled(self) -> bool:
+        return self.enrolment is not None and self.enrolment.is_active
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for m in self.modules if m.status == "done")
+
+    @property
+    def next_module(self) -> Module | None:
+        """Where "continue" leads: the last module visited if not done, else the first not done."""
+        if self.enrolment and self.enrolment.last_module_id:
+            for m in self.modules:
+                if m.module.id == self.enrolment.last_module_id and m.status != "done":
+                    return m.module
+        return next((m.module for m in self.modules if m.status != "done"), None)
+
+
+def course_page(user: User | None, slug: str) -> CoursePage:
+    course = published_course(slug)
+    enrolment = None
+    if user is not None and getattr(user, "is_authenticated", False):
+        enrolment = db.session.scalar(
+            select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id))
+    statuses = progress.module_statuses(user, course)
+    minutes = sum(m.module.minutes or 0 for m in statuses)
+    return CoursePage(course, enrolment, statuses, translations_of(course), minutes)
+
+
+@dataclass
+class ModulePage:
+    course: Course
+    module: Module
+    previous: Module | None
+    next: Module | None
+    enrolment: Enrolment | None
+    status: progress.ModuleStatus
+    has_quiz: bool
+    last_attempt: Attempt | None
+
+    @property
+    def is_enrolled(self) -> bool:
+        return self.enrolment is not None and self.enrolment.is_active
+
+
+def module_page(user: User | None, slug: str, module_slug: str) -> ModulePage:
+    """Everything the module page shows except the quiz form (see attempts.quiz_view)."""
+    page = course_page(user, slug)
+    statuses = page.modules
+    index = next((i for i, s in enumerate(statuses) if s.module.slug == module_slug), None)
+    if index is None:
+        raise NotFound("There is no such module in this course.")
+    module = statuses[index].module
+    last = None
+    if user is not None and getattr(user, "is_authenticated", False):
+        last = db.session.scalar(
+            select(Attempt).where(Attempt.user_id == user.id, Attempt.module_id == module.id)
+            .order_by(Attempt.number.desc()).limit(1))
+    return ModulePage(
+        page.course, module,
+        statuses[index - 1].module if index > 0 else None,
+        statuses[index + 1].module if index + 1 < len(statuses) else None,
+        page.enrolment, statuses[index], progress.module_has_quiz(module), last,
+    )

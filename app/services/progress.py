@@ -1,0 +1,137 @@
+"""Progress: which modules a learner has done, and when a course is complete.
+
+A lesson module is done when the learner marks it done; a module with a quiz is done when an
+attempt reaches its pass mark (the best attempt counts). A course is complete when every active
+module is done; the completion date is kept even if the course later grows a new module.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models.base import utcnow
+from app.models.catalog import Course, Module, Question
+from app.models.learning import Attempt, Enrolment, ModuleProgress
+from app.models.people import User
+
+
+def progress_for(user: User, module: Module) -> ModuleProgress | None:
+    return db.session.scalar(
+        select(ModuleProgress).where(ModuleProgress.user_id == user.id, ModuleProgress.module_id == module.id)
+    )
+
+
+def _get_or_create(user: User, module: Module) -> ModuleProgress:
+    row = progress_for(user, module)
+    if row is None:
+        # A concurrent first visit may insert the same row: the unique constraint refuses the
+        # second, and commit_with_retry runs the request's work again, finding the row.
+        row = ModuleProgress(user_id=user.id, module_id=module.id, attempt_count=0)
+        db.session.add(row)
+    return row
+
+
+def best_score(user: User, module: Module) -> float | None:
+    row = progress_for(user, module)
+    return row.best_score if row else None
+
+
+def module_has_quiz(module: Module) -> bool:
+    return bool(db.session.scalar(
+        select(func.count()).select_from(Question)
+        .where(Question.module_id == module.id, Question.retired_at.is_(None))
+    ))
+
+
+def record_visit(user: User, module: Module, enrolment: Enrolment | None) -> None:
+    """Remember the learner's place ("continue where you left off"). Writes only on change."""
+    if enrolment is None or not enrolment.is_active:
+        return
+    if progress_for(user, module) is None:
+        db.session.add(ModuleProgress(user_id=user.id, module_id=module.id, attempt_count=0, visited_at=utcnow()))
+    if enrolment.last_module_id != module.id:
+        enrolment.last_module_id = module.id
+        enrolment.last_seen_at = utcnow()
+    db.session.flush()
+
+
+def mark_done(user: User, module: Module) -> ModuleProgress:
+    """Mark a lesson done. A module with a quiz is done only by passing it (ValueError)."""
+    if module_has_quiz(module):
+        raise ValueError("a module with a quiz is done when the quiz is passed")
+    row = _get_or_create(user, module)
+    if row.done_at is None:
+        row.done_at = utcnow()
+    db.session.flush()
+    update_course_completion(user, module.course)
+    return row
+
+
+def record_attempt(user: User, module: Module, attempt: Attempt) -> None:
+    """Fold an attempt into the module's progress: count, best score, done when passed."""
+    row = _get_or_create(user, module)
+    row.attempt_count = (row.attempt_count or 0) + 1
+    if row.best_score is None or attempt.score > row.best_score:
+        row.best_score = attempt.score
+    if attempt.is_passed and row.done_at is None:
+        row.done_at = utcnow()
+    db.session.flush()
+    update_course_completion(user, module.course)
+
+
+def update_course_completion(user: User, course: Course) -> bool:
+    """Set the enrolment's completion date once every active module is done; True if complete."""
+    enrolment = db.session.scalar(
+        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+    )
+    if enrolment is None:
+        return False
+    if enrolment.completed_at is not None:
+        return True
+    active = select(Module.id).where(Module.course_id == course.id, Module.retired_at.is_(None))
+    total = db.session.scalar(select(func.count()).select_from(active.subquery())) or 0
+    done = db.session.scalar(
+        select(func.count()).select_from(ModuleProgress).where(
+            ModuleProgress.user_id == user.id, ModuleProgress.done_at.is_not(None),
+            ModuleProgress.module_id.in_(active),
+        )
+    ) or 0
+    if total and done >= total:
+        enrolment.completed_at = utcnow()
+        db.session.flush()
+        return True
+    return False
+
+
+@dataclass
+class ModuleStatus:
+    module: Module
+    status: str  # "done", "started", "not-started"
+    best_score: float | None
+    attempt_count: int
+
+
+def module_statuses(user: User | None, course: Course) -> list[ModuleStatus]:
+    """Every active module of the course with the learner's status, in one query."""
+    modules = [m for m in course.modules if m.retired_at is None]
+    rows: dict[int, ModuleProgress] = {}
+    if user is not None and getattr(user, "is_authenticated", False):
+        rows = {
+            r.module_id: r for r in db.session.scalars(
+                select(ModuleProgress).where(
+                    ModuleProgress.user_id == user.id,
+                    ModuleProgress.module_id.in_([m.id for m in modules]),
+                )
+            )
+        }
+    result = []
+    for m in modules:
+        row = rows.get(m.id)
+        if row is None:
+            result.append(ModuleStatus(m, "not-started", None, 0))
+        else:
+            status = "done" if row.done_at else ("started" if row.attempt_count or row.visited_at else "not-started")
+            result.append(ModuleStatus(m, status, row.best_score, row.attempt_count))
+    return result

@@ -1,0 +1,110 @@
+"""A new learner's whole journey in a real browser, with axe-core on every page they reach."""
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+
+from tests.browser.test_accounts_browser import log_in, make_account
+
+pytestmark = pytest.mark.browser
+_n = itertools.count(1)
+
+
+def test_register_search_enrol_learn_fail_pass_complete(page, assert_accessible):
+    # Register.
+    page.goto("/register")
+    page.locator("#name").fill("Гүлнара Асанова")
+    page.locator("#email").fill(f"gulnara{next(_n)}@browser.kg")
+    page.locator("#password").fill("a long browser password")
+    page.locator("#confirm").fill("a long browser password")
+    page.locator("main input[type=submit]").click()
+    page.wait_for_url(re.compile(r"/dashboard$"))
+    assert_accessible(page, "empty dashboard")
+
+    # Find the course through search, with a Kyrgyz word from one of its modules.
+    page.locator("header a[href='/courses']").click()
+    page.locator("#q").fill("өнүгүү")
+    page.locator("main button[type=submit]").click()
+    assert_accessible(page, "search results")
+    results = page.locator(".course-card h2 a")
+    assert results.count() >= 1
+    page.locator(".course-card h2 a", has_text="Поиск информации").click()
+    page.wait_for_url(re.compile(r"/courses/sample-course$"))
+
+    # Enrol.
+    page.locator("form[action$='/enrol'] button").click()
+    assert page.locator("form[action$='/leave']").count() == 1
+    assert_accessible(page, "course page")
+
+    # Read the lesson and mark it done; Sabak moves on to the next module.
+    page.locator(".module-list a", has_text="Введение").click()
+    assert "Библиотека помогает искать источники." in page.content()
+    assert_accessible(page, "lesson")
+    page.locator("form[action$='/done'] button").click()
+    page.wait_for_url(re.compile(r"/courses/sample-course/boolean$"))
+    assert_accessible(page, "quiz")
+
+    # Fail the quiz and read the feedback.
+    page.get_by_label("OR", exact=True).check()
+    page.locator("input[value=false]").check()
+    page.locator(".quiz-form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/attempts/1$"))
+    assert "OR даёт больше результатов, а не меньше." in page.content()
+    assert page.locator(".result-summary.failed").count() == 1
+    assert_accessible(page, "failed attempt")
+
+    # Pass on the second attempt.
+    page.locator("a", has_text=re.compile("Try again|Попробовать|аракет", re.I)).first.click()
+    page.get_by_label("AND", exact=True).check()
+    page.locator("input[value=true]").check()
+    page.locator(".quiz-form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/attempts/2$"))
+    assert page.locator(".result-summary.passed").count() == 1
+    assert_accessible(page, "passed attempt")
+
+    # The dashboard shows the course complete.
+    page.locator("header a[href='/dashboard']").click()
+    card = page.locator(".course-progress li", has_text="Поиск информации")
+    assert card.locator(".badge-done").count() == 1
+    assert card.locator("progress").get_attribute("value") == "2"
+    assert_accessible(page, "dashboard with a completed course")
+    page.goto("/attempts")
+    assert_accessible(page, "attempt history")
+
+
+@pytest.mark.parametrize("slug", ["il-foundations-ru", "il-foundations-ky", "il-foundations-en"])
+def test_real_course_pages_are_accessible(browser, base_url, live_app, assert_accessible, slug):
+    language = slug.rsplit("-", 1)[1]
+    context = browser.new_context(base_url=base_url, extra_http_headers={"Accept-Language": language})
+    page = context.new_page()
+    try:
+        log_in(page, make_account(live_app))
+        page.goto(f"/courses?language={language}")
+        assert_accessible(page, f"catalog ({language})")
+        page.goto(f"/courses/{slug}")
+        page.locator("form[action$='/enrol'] button").click()
+        assert_accessible(page, f"course {slug}")
+        for module in ["pretest", "authority", "searching"]:
+            page.goto(f"/courses/{slug}/{module}")
+            assert page.locator(".quiz-form").count() == 1
+            assert_accessible(page, f"{slug}/{module}")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("slug", ["il-foundations-en", "il-foundations-ru"])
+def test_lesson_page_with_its_assets_stays_small(page, live_app, slug):
+    """Slow connections: a long real lesson with its quiz form and CSS stays under 60 KB."""
+    log_in(page, make_account(live_app))
+    page.goto(f"/courses/{slug}")
+    page.locator("form[action$='/enrol'] button").click()
+    sizes = {}
+    page.on("response", lambda r: sizes.__setitem__(r.url, len(r.body())))
+    page.goto(f"/courses/{slug}/searching")
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".quiz-form").count() == 1
+    total = sum(sizes.values())
+    print(f"{slug}: {total} bytes", sizes)
+    assert total < 60 * 1024, sizes

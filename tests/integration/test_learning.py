@@ -1,0 +1,199 @@
+"""The learning loop through the real pages: catalog, enrolment, lessons, quizzes, progress."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Attempt, Course, Enrolment, ModuleProgress, Question
+from app.services.sync import sync_all
+from tests import factories
+from tests.conftest import csrf_token_from
+
+
+@pytest.fixture
+def course(app, tmp_path):
+    folder = factories.write_course(tmp_path / "courses")
+    report = sync_all([folder], commit=db.session.commit, rollback=db.session.rollback)
+    assert report.ok
+    return db.session.scalar(select(Course).where(Course.slug == "sample-course"))
+
+
+def qid(ident: str) -> int:
+    return db.session.scalar(select(Question.id).where(Question.ident == ident))
+
+
+def quiz_form(client, path="/courses/sample-course/boolean"):
+    html = client.get(path).get_data(as_text=True)
+    key = re.search(r'name="attempt_key" value="([0-9a-f]+)"', html).group(1)
+    return html, {"csrf_token": csrf_token_from(html), "attempt_key": key}
+
+
+def submit(client, data, path="/courses/sample-course/boolean"):
+    return client.post(path + "/attempts", data=data)
+
+
+def enrol(client):
+    html = client.get("/courses/sample-course").get_data(as_text=True)
+    return client.post("/courses/sample-course/enrol", data={"csrf_token": csrf_token_from(html)})
+
+
+def test_catalog_lists_and_filters_courses(client, course):
+    page = client.get("/courses").get_data(as_text=True)
+    assert "Поиск информации" in page and "Короткий курс о поиске." in page
+    assert "Поиск информации" not in client.get("/courses?language=en").get_data(as_text=True)
+    assert "Поиск информации" in client.get("/courses?audience=students&track=information-literacy").get_data(as_text=True)
+    assert "Поиск информации" not in client.get("/courses?audience=librarians").get_data(as_text=True)
+
+
+def test_course_page_shows_modules_and_outcomes(client, course):
+    page = client.get("/courses/sample-course").get_data(as_text=True)
+    assert "Составлять поисковый запрос" in page
+    assert page.index("Введение") < page.index("Булевы операторы")
+    assert client.get("/courses/no-such-course").status_code == 404
+    assert client.get("/courses/sample-course/no-such-module").status_code == 404
+
+
+def test_anonymous_visitors_read_lessons_but_see_no_quiz_form(client, course):
+    page = client.get("/courses/sample-course/boolean").get_data(as_text=True)
+    assert "Оператор AND сужает поиск." in page
+    assert "attempt_key" not in page
+
+
+def test_the_quiz_page_never_contains_answers_or_feedback(client, auth, course):
+    auth.login(role="learner")
+    enrol(client)
+    html, _ = quiz_form(client)
+    assert 'name="q' in html  # the form is there
+    for secret in ["Верно: оба слова", "OR даёт больше", "NOT исключает", "Подумайте ещё раз", "Верно.",
+                   "#", "=AND", "~OR", "feedback", "correct"]:
+        assert secret not in html.split('<section class="quiz"')[1], secret
+
+
+def test_fail_read_feedback_then_pass(client, auth, course):
+    learner = auth.login(role="learner")
+    enrol(client)
+    _, form = quiz_form(client)
+    wrong = submit(client, {**form, f"q{qid('bool-and')}": "1", f"q{qid('bool-tf')}": "false"})
+    assert wrong.status_code == 302
+    result = client.get(wrong.location).get_data(as_text=True)
+    assert "OR даёт больше результатов" in result   # the chosen answer's feedback
+    assert "Подумайте ещё раз." in result           # true/false feedback for the side picked
+    assert "Верно: оба слова" not in result         # the key's feedback is not revealed
+    assert db.session.scalar(select(Attempt)).score == 0
+    _, form = quiz_form(client)
+    right = submit(client, {**form, f"q{qid('bool-and')}": "0", f"q{qid('bool-tf')}": "true"})
+    page = client.get(right.location).get_data(as_text=True)
+    assert "100" in page
+    row = db.session.scalar(select(ModuleProgress).where(ModuleProgress.user_id == learner.id,
+                                                         ModuleProgress.best_score.is_not(None)))
+    assert row.best_score == 100 and row.done_at is not None and row.attempt_count == 2
+
+
+def test_unanswered_questions_count_as_wrong(client, auth, course):
+    auth.login(role="learner")
+    enrol(client)
+    _, form = quiz_form(client)
+    response = submit(client, {**form, f"q{qid('bool-and')}": "0"})
+    attempt = db.session.scalar(select(Attempt))
+    assert response.status_code == 302 and attempt.score == 50.0
+    assert [a.status for a in attempt.answers] == ["correct", "unanswered"]
+
+
+def test_submitting_the_same_form_twice_records_one_attempt(client, auth, course):
+    auth.login(role="learner")
+    enrol(client)
+    _, form = quiz_form(client)
+    data = {**form, f"q{qid('bool-and')}": "0"}
+    first, second = submit(client, data), submit(client, data)
+    assert first.location == second.location
+    assert db.session.query(Attempt).count() == 1
+
+
+def test_the_attempt_limit_is_enforced(client, auth, course):
+    auth.login(role="learner")
+    enrol(client)
+    for _ in range(3):
+        _, form = quiz_form(client)
+        submit(client, {**form, f"q{qid('bool-and')}": "1"})
+    html = client.get("/courses/sample-course/boolean").get_data(as_text=True)
+    assert "attempt_key" not in html  # no form any more
+    response = submit(client, {"csrf_token": csrf_token_from(html), "attempt_key": "a-fresh-key",
+                               f"q{qid('bool-and')}": "0"})
+    assert response.status_code == 302  # back to the module, with a message
+    assert db.session.query(Attempt).count() == 3
+
+
+def test_a_bad_answer_format_is_explained_and_nothing_is_stored(client, auth, tmp_path, app):
+    numeric = factories.QUIZ.replace("```quiz\n", "```quiz\n// [id:year]\nIn which year? {#2016:0}\n\n")
+    folder = factories.write_course(tmp_path, modules={"02-boolean.md": numeric})
+    sync_all([folder], commit=db.session.commit, rollback=db.session.rollback)
+    auth.login(role="learner")
+    enrol(client)
+    _, form = quiz_form(client)
+    response = submit(client, {**form, f"q{qid('year')}": "two thousand"})
+    assert response.status_code == 400
+    assert 'aria-invalid' in response.get_data(as_text=True) or "has-error" in response.get_data(as_text=True)
+    assert db.session.query(Attempt).count() == 0
+    _, form = quiz_form(client)
+    ok = submit(client, {**form, f"q{qid('year')}": " 2016,0 "})  # decimal comma accepted
+    assert ok.status_code == 302
+    assert db.session.scalar(select(Attempt)).answers[0].status == "correct"
+
+
+def test_only_enrolled_learners_submit(client, auth, course):
+    auth.login(role="learner")
+    html = client.get("/courses/sample-course/boolean").get_data(as_text=True)
+    response = client.post("/courses/sample-course/boolean/attempts", data={
+        "csrf_token": csrf_token_from(html), "attempt_key": "abc", f"q{qid('bool-and')}": "0"})
+    assert response.status_code == 403
+
+
+def test_lesson_done_then_course_complete_then_dashboard(client, auth, course):
+    auth.login(role="learner")
+    enrol(client)
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert "Поиск информации" in dashboard and "0%" in dashboard
+    html = client.get("/courses/sample-course/intro").get_data(as_text=True)
+    client.post("/courses/sample-course/intro/done", data={"csrf_token": csrf_token_from(html)})
+    _, form = quiz_form(client)
+    submit(client, {**form, f"q{qid('bool-and')}": "0", f"q{qid('bool-tf')}": "true"})
+    enrolment = db.session.scalar(select(Enrolment))
+    assert enrolment.completed_at is not None
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert "100%" in dashboard
+    history = client.get("/attempts").get_data(as_text=True)
+    assert "Булевы операторы" in history
+
+
+def test_a_quiz_module_cannot_be_marked_done_by_hand(client, auth, course):
+    auth.login(role="learner")
+    enrol(client)
+    html = client.get("/courses/sample-course/boolean").get_data(as_text=True)
+    client.post("/courses/sample-course/boolean/done", data={"csrf_token": csrf_token_from(html)})
+    assert db.session.scalar(select(ModuleProgress).where(ModuleProgress.done_at.is_not(None))) is None
+
+
+def test_leaving_keeps_progress_and_enrolling_again_resumes(client, auth, course):
+    auth.login(role="learner")
+    enrol(client)
+    html = client.get("/courses/sample-course/intro").get_data(as_text=True)
+    client.post("/courses/sample-course/intro/done", data={"csrf_token": csrf_token_from(html)})
+    html = client.get("/courses/sample-course").get_data(as_text=True)
+    client.post("/courses/sample-course/leave", data={"csrf_token": csrf_token_from(html)})
+    assert db.session.scalar(select(Enrolment)).left_at is not None
+    enrol(client)
+    assert db.session.scalar(select(Enrolment)).left_at is None
+    assert db.session.scalar(select(ModuleProgress).where(ModuleProgress.done_at.is_not(None))) is not None
+
+
+def test_another_learners_result_is_not_visible(app, client, auth, course):
+    auth.login(role="learner")
+    enrol(client)
+    _, form = quiz_form(client)
+    url = submit(client, {**form, f"q{qid('bool-and')}": "0"}).location
+    other = app.test_client()
+    type(auth)(other).login(role="learner")
+    assert other.get(url).status_code == 404
