@@ -59,7 +59,7 @@ run: install translations-check sync seed
 	$(DEV_ENV) $(FLASK) run --host $(HOST) --port $(PORT)
 
 browser-deps:
-	@bash tests/ensure_chromium.sh
+	@bash tests/ensure_system_packages.sh
 
 test: install-dev translations-check translations-compile browser-deps
 	@bash tests/run_suite.sh

@@ -72,6 +72,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     SABAK_ENV = "testing"
     TESTING = True
+    PASSWORD_HASH_PROFILE = "test"  # argon2's cheapest parameters: hundreds of test users stay fast
     SECRET_KEY = "testing-only-secret-key"
     WTF_CSRF_ENABLED = True  # tests post real tokens; a test that needs none says so
 

@@ -20,6 +20,26 @@ RESPONSE_ERRORS = {
 }
 
 
+FLAG_LABELS = {
+    "few-responses": _l("Few responses (%(n)d): read these figures with care."),
+    "too-easy": _l("Almost everyone gets this right (facility %(facility)d%%)."),
+    "too-hard": _l("Almost nobody gets this right (facility %(facility)d%%): check the key and the lesson."),
+    "negative-discrimination": _l("Weaker learners do better here than stronger ones: check the key and the wording."),
+    "low-discrimination": _l("This question barely tells stronger and weaker learners apart."),
+    "distractor-chosen-by-strong": _l("Strong learners pick a wrong option (“%(option)s”): check the key."),
+    "unused-distractor": _l("Nobody chooses the wrong option “%(option)s”: replace it with a likelier mistake."),
+}
+
+
+def flag_text(flag, options=()) -> str:
+    """A flag from app.analysis as a sentence an instructor can act on, with its numbers."""
+    numbers = dict(flag.numbers or {})
+    label = options[flag.option].label if flag.option is not None and flag.option < len(options) else ""
+    values = {"n": int(numbers.get("n", 0)), "facility": round(100 * numbers.get("facility", 0)), "option": label}
+    template = FLAG_LABELS.get(flag.code)
+    return str(template) % values if template is not None else flag.code
+
+
 def response_error(qtype: str) -> str:
     return str(RESPONSE_ERRORS.get(qtype, _l("This answer could not be read. Please answer again.")))
 
@@ -36,6 +56,7 @@ def register(app: Flask) -> None:
             "audience_label": lambda code: str(AUDIENCE_LABELS.get(code, code)),
             "kind_label": lambda code: str(KIND_LABELS.get(code, code)),
             "response_error": response_error,
+            "flag_text": flag_text,
         }
 
     @app.template_filter("datetime")

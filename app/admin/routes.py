@@ -1,20 +1,25 @@
 """Admin pages: users and roles."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from datetime import date
+from pathlib import Path
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.admin import bp
 from app.admin.forms import ROLE_LABELS, RoleForm
 from app.extensions import db
 from app.models.people import Role, User
-from app.services import accounts, user_directory
+from app.learn.forms import ActionForm
+from app.services import accounts, catalog, coordinator, user_directory
 
 
 @bp.route("/")
 def index():
-    return redirect(url_for("admin.users"))
+    return render_template("admin/index.html")
 
 
 @bp.route("/users")
@@ -44,3 +49,54 @@ def change_role(user_id: int):
     else:
         flash(_("The role could not be changed."), "error")
     return redirect(url_for("admin.users", q=request.args.get("q", "")))
+
+
+REGION_LABELS = {
+    "bishkek": _l("Bishkek"), "osh-city": _l("Osh (city)"), "batken": _l("Batken Region"),
+    "chuy": _l("Chüy Region"), "issyk-kul": _l("Issyk-Kul Region"), "jalal-abad": _l("Jalal-Abad Region"),
+    "naryn": _l("Naryn Region"), "osh": _l("Osh Region"), "talas": _l("Talas Region"),
+}
+
+
+def _report_filters() -> coordinator.Filters:
+    def parse(name):
+        try:
+            return date.fromisoformat(request.args.get(name, ""))
+        except ValueError:
+            return None
+
+    return coordinator.Filters(parse("start"), parse("end"), request.args.get("track", ""))
+
+
+@bp.route("/reports")
+def reports():
+    report = coordinator.coordinator_report(_report_filters())
+    return render_template("admin/reports.html", report=report,
+                           region_names={k: str(v) for k, v in REGION_LABELS.items()})
+
+
+@bp.route("/reports.csv")
+def reports_csv():
+    report = coordinator.coordinator_report(_report_filters())
+    labels = {
+        "institution": _("Institution"), "region": _("Region"), "learners": _("Learners"),
+        "enrolments": _("Enrolments"), "completions": _("Completions"), "hours": _("Credit hours earned"),
+        "gain": _("Average learning gain"), "gain_n": _("Learners with pre- and post-test"),
+        "no_institution": _("No institution"), "no_region": _("No region"), "total": _("Total"),
+    }
+    text = coordinator.report_csv(report, labels, {k: str(v) for k, v in REGION_LABELS.items()})
+    return Response(text.encode("utf-8"), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="sabak-report.csv"'})
+
+
+@bp.route("/courses", methods=["GET", "POST"])
+def courses():
+    """The published courses, and a button that runs the same sync as `flask courses sync`."""
+    form = ActionForm()
+    report = None
+    if request.method == "POST" and form.validate_on_submit():
+        from app.services.sync import sync_all
+
+        report = sync_all([Path(current_app.config["COURSES_DIR"])], commit=db.session.commit,
+                          rollback=db.session.rollback, retire_missing=True)
+    return render_template("admin/courses.html", courses=catalog.all_courses(), report=report, form=form)

@@ -39,7 +39,11 @@ def index():
 @bp.route("/dashboard")
 @login_required
 def dashboard():
-    return render_template("learn/dashboard.html", board=dashboard_service.dashboard_for(current_user))
+    from app.services import cohorts
+    from app.teach.forms import JoinForm
+
+    return render_template("learn/dashboard.html", board=dashboard_service.dashboard_for(current_user),
+                           cohorts=cohorts.learner_cohorts(current_user), join_form=JoinForm())
 
 
 @bp.route("/attempts")
@@ -177,3 +181,36 @@ def attempt_result(slug: str, module_slug: str, number: int):
     quiz_left = attempt_service.attempts_left(current_user, page.module)
     return render_template("learn/attempt.html", page=page, attempt=attempt, attempts_left=quiz_left,
                            items=attempt_service.review(attempt))
+
+
+@bp.route("/join/<code>")
+@login_required
+def join_link(code: str):
+    """The link an instructor shares: confirm before joining (a GET never changes anything)."""
+    from app.services import cohorts
+    from app.teach.forms import JoinForm
+
+    cohort = cohorts.find_by_code(code)
+    if cohort is None:
+        abort(404)
+    form = JoinForm(code=cohort.join_code)
+    return render_template("learn/join.html", cohort=cohort, form=form)
+
+
+@bp.route("/cohorts/join", methods=["POST"])
+@login_required
+def join_cohort():
+    from app.services import cohorts
+    from app.teach.forms import JoinForm
+
+    form = JoinForm()
+    if form.validate_on_submit():
+        try:
+            cohort = commit_with_retry(lambda: cohorts.join(current_user, form.code.data))
+        except cohorts.CohortError as exc:
+            flash(str(exc.message), "error")
+        else:
+            flash(_("You joined “%(name)s”. Its courses are on your dashboard.", name=cohort.name), "success")
+    else:
+        flash(_("Enter the join code your instructor gave you."), "error")
+    return redirect(url_for("learn.dashboard"))

@@ -1,5 +1,6 @@
 """The database models; importing this package registers every table on ``db.metadata``."""
 from app.models.catalog import Course, Module, Question
+from app.models.cohorts import Cohort, CohortCourse, CohortInstructor, CohortMember
 from app.models.learning import Answer, Attempt, Enrolment, ModuleProgress
 from app.models.people import Institution, InstitutionKind, Region, Role, User
 from app.models.search import SearchDocument
@@ -7,7 +8,7 @@ from app.models.security import RateLimitCounter
 from app.models.tokens import ApiToken
 
 __all__ = [
-    "ApiToken",
+    "ApiToken", "Cohort", "CohortCourse", "CohortInstructor", "CohortMember",
     "Answer", "Attempt", "Course", "Enrolment", "Institution", "InstitutionKind", "Module",
     "ModuleProgress", "Question", "RateLimitCounter", "Region", "Role", "SearchDocument", "User",
 ]

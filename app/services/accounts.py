@@ -13,9 +13,34 @@ from app.extensions import db
 from app.models.base import utcnow
 from app.models.people import Institution, Role, User, new_session_token
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verified when the email is unknown, so a wrong email costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("sabak-timing-equaliser")
+_HASHERS: dict[str, PasswordHasher] = {}
+
+
+def _hasher() -> PasswordHasher:
+    """argon2id with the library's recommended parameters; the test config asks for the cheapest
+    profile (PASSWORD_HASH_PROFILE = "test") so suites that create hundreds of users stay fast."""
+    from flask import current_app
+
+    profile = current_app.config.get("PASSWORD_HASH_PROFILE", "default")
+    if profile not in _HASHERS:
+        if profile == "test":
+            from argon2.profiles import CHEAPEST
+
+            _HASHERS[profile] = PasswordHasher.from_parameters(CHEAPEST)
+        else:
+            _HASHERS[profile] = PasswordHasher()
+    return _HASHERS[profile]
+
+
+_DUMMY_HASHES: dict[int, str] = {}
+
+
+def _dummy_hash() -> str:
+    """Verified when the email is unknown, so a wrong email costs as long as a wrong password."""
+    hasher = _hasher()
+    if id(hasher) not in _DUMMY_HASHES:
+        _DUMMY_HASHES[id(hasher)] = hasher.hash("sabak-timing-equaliser")
+    return _DUMMY_HASHES[id(hasher)]
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -29,7 +54,7 @@ def normalise_email(email: str) -> str:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -85,11 +110,11 @@ def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None. Upgrades old hashes on the way."""
     user = find_user_by_email(email)
     if user is None:
-        _verify(_DUMMY_HASH, password)
+        _verify(_dummy_hash(), password)
         return None
     if not _verify(user.password_hash, password) or not user.is_active:
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     db.session.flush()
@@ -98,7 +123,7 @@ def authenticate(email: str, password: str) -> User | None:
 
 def _verify(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 

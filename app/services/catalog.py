@@ -190,3 +190,9 @@ def module_page(user: User | None, slug: str, module_slug: str) -> ModulePage:
         statuses[index + 1].module if index + 1 < len(statuses) else None,
         page.enrolment, statuses[index], progress.module_has_quiz(module), last,
     )
+
+
+def all_courses() -> list[Course]:
+    """Every course ever synced, retired ones last (the admin's view)."""
+    return list(db.session.scalars(
+        select(Course).order_by(Course.retired_at.is_not(None), Course.language, Course.title)))

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.services.accounts import count_users_by_role
-from app.models.people import Role
+from app.models.people import User
+from app.services import essays
 
 
 @dataclass
 class InstructorOverview:
-    learners: int
+    pending_essays: int
 
 
-def instructor_overview() -> InstructorOverview:
-    return InstructorOverview(learners=count_users_by_role().get(Role.LEARNER, 0))
+def instructor_overview(user: User) -> InstructorOverview:
+    return InstructorOverview(pending_essays=len(essays.pending_essays(user)))

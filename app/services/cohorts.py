@@ -1,0 +1,182 @@
+"""Cohorts: instructors create them, assign courses, share a join code; learners join.
+
+Instructors see only the cohorts they teach (admins see all). Removing a learner or archiving a
+cohort never deletes anything: reports over past terms keep working.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models.base import utcnow
+from app.models.catalog import Course
+from app.models.cohorts import Cohort, CohortCourse, CohortInstructor, CohortMember, new_join_code
+from app.models.people import Institution, Role, User
+from app.services import enrolment
+from app.services.accounts import find_user_by_email
+from app.services.errors import NotFound, ServiceError
+
+
+class Forbidden(ServiceError):
+    status = 403
+
+
+class CohortError(ServiceError):
+    """A request about a cohort that cannot be done; the message is for the user."""
+
+
+@dataclass
+class CohortSummary:
+    cohort: Cohort
+    learners: int
+    courses: int
+
+
+def _teaches(user: User):
+    """A filter on cohorts: the ones this user teaches (admins: all)."""
+    if user.role is Role.ADMIN:
+        return True
+    return Cohort.id.in_(select(CohortInstructor.cohort_id).where(CohortInstructor.user_id == user.id))
+
+
+def cohorts_for(user: User, include_archived: bool = False) -> list[CohortSummary]:
+    """The cohorts this instructor teaches, with learner and course counts (three queries)."""
+    stmt = select(Cohort).where(_teaches(user)).order_by(Cohort.archived_at.is_not(None), Cohort.created_at.desc())
+    if not include_archived:
+        stmt = stmt.where(Cohort.archived_at.is_(None))
+    cohorts = list(db.session.scalars(stmt))
+    ids = [c.id for c in cohorts] or [-1]
+    learners = dict(db.session.execute(
+        select(CohortMember.cohort_id, func.count()).where(CohortMember.cohort_id.in_(ids),
+                                                           CohortMember.removed_at.is_(None))
+        .group_by(CohortMember.cohort_id)).all())
+    courses = dict(db.session.execute(
+        select(CohortCourse.cohort_id, func.count()).where(CohortCourse.cohort_id.in_(ids))
+        .group_by(CohortCourse.cohort_id)).all())
+    return [CohortSummary(c, learners.get(c.id, 0), courses.get(c.id, 0)) for c in cohorts]
+
+
+def cohort_for(user: User, cohort_id: int) -> Cohort:
+    """The cohort if this user teaches it. Raises NotFound (no such cohort) or Forbidden."""
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None:
+        raise NotFound("There is no such cohort.")
+    if user.role is not Role.ADMIN and not any(i.user_id == user.id for i in cohort.instructors):
+        raise Forbidden("You do not teach this cohort.")
+    return cohort
+
+
+def create_cohort(owner: User, *, name: str, term: str | None, institution_id: int | None) -> Cohort:
+    cohort = Cohort(
+        name=name.strip(), term=(term or "").strip() or None, created_by_id=owner.id,
+        institution=db.session.get(Institution, institution_id) if institution_id else None,
+    )
+    cohort.instructors.append(CohortInstructor(user_id=owner.id, is_owner=True))
+    db.session.add(cohort)
+    db.session.flush()
+    return cohort
+
+
+def assign_course(cohort: Cohort, course_id: int) -> None:
+    """Add a course to the cohort and enrol every current learner in it."""
+    course = db.session.get(Course, course_id)
+    if course is None or course.retired_at is not None:
+        raise NotFound("There is no such course.")
+    if any(cc.course_id == course.id for cc in cohort.courses):
+        return
+    cohort.courses.append(CohortCourse(course_id=course.id))
+    for member in active_members(cohort):
+        enrolment.enrol(member.user, course)
+    db.session.flush()
+
+
+def remove_course(cohort: Cohort, course_id: int) -> None:
+    """Stop following a course in this cohort; learners stay enrolled and keep their progress."""
+    for cc in list(cohort.courses):
+        if cc.course_id == course_id:
+            cohort.courses.remove(cc)
+    db.session.flush()
+
+
+def add_instructor(cohort: Cohort, email: str) -> User:
+    user = find_user_by_email(email)
+    if user is None:
+        raise CohortError(_l("No account has this email."))
+    if user.role not in (Role.INSTRUCTOR, Role.ADMIN):
+        raise CohortError(_l("Only instructors can teach a cohort; an administrator can change the role."))
+    if not any(i.user_id == user.id for i in cohort.instructors):
+        cohort.instructors.append(CohortInstructor(user_id=user.id))
+        db.session.flush()
+    return user
+
+
+def active_members(cohort: Cohort) -> list[CohortMember]:
+    return list(db.session.scalars(
+        select(CohortMember).where(CohortMember.cohort_id == cohort.id, CohortMember.removed_at.is_(None))
+        .options(selectinload(CohortMember.user)).join(User, User.id == CohortMember.user_id).order_by(User.name)
+    ))
+
+
+def remove_member(cohort: Cohort, user_id: int) -> None:
+    member = db.session.scalar(select(CohortMember).where(CohortMember.cohort_id == cohort.id,
+                                                          CohortMember.user_id == user_id))
+    if member is not None and member.removed_at is None:
+        member.removed_at = utcnow()
+        db.session.flush()
+
+
+def set_archived(cohort: Cohort, archived: bool) -> None:
+    cohort.archived_at = utcnow() if archived else None
+    db.session.flush()
+
+
+def regenerate_code(cohort: Cohort) -> None:
+    """A new join code; the old one stops working (e.g. after it was shared too widely)."""
+    cohort.join_code = new_join_code()
+    db.session.flush()
+
+
+def find_by_code(code: str) -> Cohort | None:
+    code = "".join(code.split()).upper()
+    return db.session.scalar(select(Cohort).where(Cohort.join_code == code)) if code else None
+
+
+def join(user: User, code: str) -> Cohort:
+    """Join the cohort with this code and enrol in its courses. Raises CohortError."""
+    cohort = find_by_code(code)
+    if cohort is None:
+        raise CohortError(_l("No cohort has this code. Check the code with your instructor."))
+    if cohort.is_archived:
+        raise CohortError(_l("This cohort is archived and does not take new learners."))
+    member = db.session.scalar(select(CohortMember).where(CohortMember.cohort_id == cohort.id,
+                                                          CohortMember.user_id == user.id))
+    if member is None:
+        db.session.add(CohortMember(cohort_id=cohort.id, user_id=user.id))
+    elif member.removed_at is not None:
+        member.removed_at = None
+    for cc in cohort.courses:
+        if cc.course.retired_at is None:
+            enrolment.enrol(user, cc.course)
+    db.session.flush()
+    return cohort
+
+
+def learner_cohorts(user: User) -> list[Cohort]:
+    return list(db.session.scalars(
+        select(Cohort).join(CohortMember, CohortMember.cohort_id == Cohort.id)
+        .where(CohortMember.user_id == user.id, CohortMember.removed_at.is_(None))
+        .order_by(Cohort.name)
+    ))
+
+
+def courses_of(cohort: Cohort) -> list[Course]:
+    return sorted((cc.course for cc in cohort.courses), key=lambda c: (c.language, c.title))
+
+
+def assignable_courses() -> list[Course]:
+    return list(db.session.scalars(select(Course).where(Course.retired_at.is_(None))
+                                   .order_by(Course.language, Course.title)))

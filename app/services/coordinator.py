@@ -1,0 +1,169 @@
+"""Coordinators' report: results across institutions and regions, for a period and a track.
+
+A national library or a university needs these figures to argue for the programme. Everything is
+aggregated in SQL (GROUP BY institution), so the report costs the same few queries whatever the
+number of learners; learning gain is computed from pre/post attempts fetched in one query.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import and_, func, select
+
+from app.extensions import db
+from app.models.catalog import Course, Module
+from app.models.learning import Attempt, Enrolment
+from app.models.people import Institution, Region, Role, User
+
+
+@dataclass
+class Filters:
+    start: date | None = None
+    end: date | None = None  # inclusive
+    track: str = ""
+
+    def bounds(self) -> tuple[datetime | None, datetime | None]:
+        start = datetime.combine(self.start, time.min, timezone.utc) if self.start else None
+        end = datetime.combine(self.end + timedelta(days=1), time.min, timezone.utc) if self.end else None
+        return start, end
+
+
+@dataclass
+class Row:
+    key: str  # institution name or region code
+    institution: Institution | None = None
+    region: Region | None = None
+    learners: int = 0
+    enrolments: int = 0
+    completions: int = 0
+    hours: float = 0.0
+    gains: list[float] = field(default_factory=list)
+
+    @property
+    def mean_gain(self) -> float | None:
+        return round(sum(self.gains) / len(self.gains), 3) if self.gains else None
+
+
+@dataclass
+class Report:
+    filters: Filters
+    institutions: list[Row]
+    regions: list[Row]
+    total: Row
+    tracks: list[str]
+
+
+def _between(column, filters: Filters):
+    start, end = filters.bounds()
+    conditions = []
+    if start:
+        conditions.append(column >= start)
+    if end:
+        conditions.append(column < end)
+    return and_(True, *conditions)
+
+
+def coordinator_report(filters: Filters) -> Report:
+    """Per institution and per region: learners, enrolments, completions, hours and mean gain."""
+    track = Course.track == filters.track if filters.track else True
+    learners = dict(db.session.execute(
+        select(User.institution_id, func.count()).where(User.role == Role.LEARNER).group_by(User.institution_id)
+    ).all())
+    enrolled = dict(db.session.execute(
+        select(User.institution_id, func.count()).select_from(Enrolment)
+        .join(User, User.id == Enrolment.user_id).join(Course, Course.id == Enrolment.course_id)
+        .where(track, _between(Enrolment.enrolled_at, filters)).group_by(User.institution_id)
+    ).all())
+    completed = {
+        inst: (n, float(h or 0)) for inst, n, h in db.session.execute(
+            select(User.institution_id, func.count(), func.sum(Course.hours)).select_from(Enrolment)
+            .join(User, User.id == Enrolment.user_id).join(Course, Course.id == Enrolment.course_id)
+            .where(track, Enrolment.completed_at.is_not(None), _between(Enrolment.completed_at, filters))
+            .group_by(User.institution_id)
+        ).all()
+    }
+    gains = _gains_by_institution(filters)
+    institutions = {i.id: i for i in db.session.scalars(select(Institution).order_by(Institution.name))}
+    rows = []
+    for inst_id in sorted(set(institutions) | set(learners) | set(enrolled) | set(completed),
+                          key=lambda i: (i is None, institutions[i].name if i in institutions else "")):
+        inst = institutions.get(inst_id)
+        n_done, hours = completed.get(inst_id, (0, 0.0))
+        rows.append(Row(inst.name if inst else "", inst, inst.region if inst else None, learners.get(inst_id, 0),
+                        enrolled.get(inst_id, 0), n_done, hours, gains.get(inst_id, [])))
+    tracks = sorted(t for t in db.session.scalars(select(Course.track).distinct()) if t)
+    return Report(filters, rows, _by_region(rows), _sum("", rows), tracks)
+
+
+def _by_region(rows: list[Row]) -> list[Row]:
+    regions: dict[Region | None, list[Row]] = {}
+    for row in rows:
+        regions.setdefault(row.region, []).append(row)
+    out = []
+    for region in list(Region) + [None]:
+        if region in regions:
+            total = _sum(region.value if region else "", regions[region])
+            total.region = region
+            out.append(total)
+    return out
+
+
+def _sum(key: str, rows: list[Row]) -> Row:
+    return Row(key, None, None, sum(r.learners for r in rows), sum(r.enrolments for r in rows),
+               sum(r.completions for r in rows), sum(r.hours for r in rows), [g for r in rows for g in r.gains])
+
+
+def _gains_by_institution(filters: Filters) -> dict[int | None, list[float]]:
+    """Each learner's normalised gain on every course with a pretest and a posttest, by institution.
+
+    Uses the first pretest attempt and the best posttest attempt (see app.analysis); learners
+    who took only one of the two are left out, as a gain needs both.
+    """
+    from app.analysis.gain import normalized_gain
+
+    track = Course.track == filters.track if filters.track else True
+    rows = db.session.execute(
+        select(User.institution_id, Attempt.user_id, Module.course_id, Module.kind, Attempt.number, Attempt.score)
+        .join(Module, Module.id == Attempt.module_id).join(Course, Course.id == Module.course_id)
+        .join(User, User.id == Attempt.user_id)
+        .where(Module.kind.in_(("pretest", "posttest")), track, _between(Attempt.submitted_at, filters))
+    ).all()
+    per_learner: dict[tuple[int, int], dict] = {}
+    for inst_id, user_id, course_id, kind, number, score in rows:
+        entry = per_learner.setdefault((user_id, course_id), {"inst": inst_id, "pre": None, "post": None})
+        if kind == "pretest" and (entry["pre"] is None or number < entry["pre"][0]):
+            entry["pre"] = (number, score)
+        if kind == "posttest" and (entry["post"] is None or score > entry["post"]):
+            entry["post"] = score
+    result: dict[int | None, list[float]] = {}
+    for entry in per_learner.values():
+        if entry["pre"] is not None and entry["post"] is not None:
+            g = normalized_gain(entry["pre"][1], entry["post"])
+            if g is not None:
+                result.setdefault(entry["inst"], []).append(g)
+    return result
+
+
+def report_csv(report: Report, labels: dict[str, str], region_names: dict[str, str]) -> str:
+    """Both tables as one CSV (UTF-8 with BOM for Excel), institutions first, then regions."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow([labels["institution"], labels["region"], labels["learners"], labels["enrolments"],
+                     labels["completions"], labels["hours"], labels["gain"], labels["gain_n"]])
+    for row in report.institutions + [report.total]:
+        name = row.key or (labels["no_institution"] if row is not report.total else labels["total"])
+        writer.writerow([name, region_names.get(row.region.value, "") if row.region else "", row.learners,
+                         row.enrolments, row.completions, f"{row.hours:g}",
+                         "" if row.mean_gain is None else f"{row.mean_gain:.3f}", len(row.gains)])
+    writer.writerow([])
+    writer.writerow([labels["region"], "", labels["learners"], labels["enrolments"], labels["completions"],
+                     labels["hours"], labels["gain"], labels["gain_n"]])
+    for row in report.regions:
+        writer.writerow([region_names.get(row.key, labels["no_region"]), "", row.learners, row.enrolments,
+                         row.completions, f"{row.hours:g}",
+                         "" if row.mean_gain is None else f"{row.mean_gain:.3f}", len(row.gains)])
+    return out.getvalue()

@@ -1,0 +1,157 @@
+"""Instructor reports: the progress matrix of a cohort in a course, its CSV, a learner's detail.
+
+Every report runs a fixed number of queries whatever the cohort's size (tested at 10 and 200
+learners): rows are fetched in bulk and assembled in Python, never one query per learner.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models.catalog import Course, Module
+from app.models.cohorts import Cohort, CohortMember
+from app.models.learning import Attempt, Enrolment, ModuleProgress
+from app.models.people import User
+
+SORTS = ("name", "progress", "score")
+
+
+@dataclass
+class Cell:
+    status: str  # "done", "started", "not-started"
+    best_score: float | None
+    attempts: int
+
+
+@dataclass
+class MatrixRow:
+    learner: User
+    cells: list[Cell]
+    completed: bool
+
+    @property
+    def done(self) -> int:
+        return sum(1 for c in self.cells if c.status == "done")
+
+    @property
+    def mean_score(self) -> float | None:
+        scores = [c.best_score for c in self.cells if c.best_score is not None]
+        return round(sum(scores) / len(scores), 1) if scores else None
+
+
+@dataclass
+class ModuleTotal:
+    module: Module
+    done: int
+    attempted: int
+    mean_best: float | None
+
+
+@dataclass
+class Matrix:
+    cohort: Cohort
+    course: Course
+    modules: list[Module]
+    rows: list[MatrixRow]
+    totals: list[ModuleTotal] = field(default_factory=list)
+    sort: str = "name"
+
+    @property
+    def completed(self) -> int:
+        return sum(1 for r in self.rows if r.completed)
+
+
+def progress_matrix(cohort: Cohort, course: Course, sort: str = "name") -> Matrix:
+    """Learners by modules: status, best score and attempt count per cell, totals both ways."""
+    modules = list(db.session.scalars(
+        select(Module).where(Module.course_id == course.id, Module.retired_at.is_(None)).order_by(Module.position)))
+    learners = list(db.session.scalars(
+        select(User).join(CohortMember, CohortMember.user_id == User.id)
+        .where(CohortMember.cohort_id == cohort.id, CohortMember.removed_at.is_(None)).order_by(User.name)))
+    learner_ids = [u.id for u in learners] or [-1]
+    module_ids = [m.id for m in modules] or [-1]
+    progress = {
+        (p.user_id, p.module_id): p for p in db.session.scalars(
+            select(ModuleProgress).where(ModuleProgress.user_id.in_(learner_ids),
+                                         ModuleProgress.module_id.in_(module_ids)))
+    }
+    completed = set(db.session.scalars(
+        select(Enrolment.user_id).where(Enrolment.course_id == course.id, Enrolment.user_id.in_(learner_ids),
+                                        Enrolment.completed_at.is_not(None))))
+    rows = [MatrixRow(u, [_cell(progress.get((u.id, m.id))) for m in modules], u.id in completed) for u in learners]
+    rows = _sorted(rows, sort)
+    return Matrix(cohort, course, modules, rows, _totals(modules, rows), sort if sort in SORTS else "name")
+
+
+def _cell(p: ModuleProgress | None) -> Cell:
+    if p is None:
+        return Cell("not-started", None, 0)
+    status = "done" if p.done_at else ("started" if p.attempt_count or p.visited_at else "not-started")
+    return Cell(status, p.best_score, p.attempt_count or 0)
+
+
+def _sorted(rows: list[MatrixRow], sort: str) -> list[MatrixRow]:
+    if sort == "progress":
+        return sorted(rows, key=lambda r: (-r.done, r.learner.name))
+    if sort == "score":
+        return sorted(rows, key=lambda r: (-(r.mean_score or -1), r.learner.name))
+    return rows
+
+
+def _totals(modules: list[Module], rows: list[MatrixRow]) -> list[ModuleTotal]:
+    totals = []
+    for i, module in enumerate(modules):
+        cells = [r.cells[i] for r in rows]
+        scores = [c.best_score for c in cells if c.best_score is not None]
+        totals.append(ModuleTotal(module, sum(c.status == "done" for c in cells), sum(c.attempts > 0 for c in cells),
+                                  round(sum(scores) / len(scores), 1) if scores else None))
+    return totals
+
+
+def matrix_csv(matrix: Matrix, labels: dict[str, str]) -> str:
+    """The matrix as CSV, UTF-8 with a byte-order mark so Excel opens Cyrillic names correctly.
+
+    ``labels`` holds the translated words (the caller knows the locale): the column headers
+    learner, email, done_header, completed, status, best, attempts; yes and no; and one per cell
+    status (done, started, not-started).
+    """
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    header = [labels["learner"], labels["email"], labels["done_header"], labels["completed"]]
+    for m in matrix.modules:
+        header += [f"{m.title}: {labels['status']}", f"{m.title}: {labels['best']}", f"{m.title}: {labels['attempts']}"]
+    writer.writerow(header)
+    for row in matrix.rows:
+        line = [row.learner.name, row.learner.email, f"{row.done}/{len(matrix.modules)}",
+                labels["yes"] if row.completed else labels["no"]]
+        for c in row.cells:
+            line += [labels[c.status], "" if c.best_score is None else f"{c.best_score:g}", c.attempts]
+        writer.writerow(line)
+    return out.getvalue()
+
+
+@dataclass
+class LearnerDetail:
+    learner: User
+    course: Course
+    attempts: list[Attempt]
+
+
+def learner_detail(cohort: Cohort, course: Course, user_id: int) -> LearnerDetail | None:
+    """A cohort member's attempts in the course with every answer, or None if not a member."""
+    member = db.session.scalar(select(CohortMember).where(CohortMember.cohort_id == cohort.id,
+                                                          CohortMember.user_id == user_id))
+    if member is None:
+        return None
+    attempts = list(db.session.scalars(
+        select(Attempt).join(Module, Module.id == Attempt.module_id)
+        .where(Attempt.user_id == user_id, Module.course_id == course.id)
+        .options(selectinload(Attempt.answers), selectinload(Attempt.module))
+        .order_by(Module.position, Attempt.number)))
+    return LearnerDetail(member.user, course, attempts)

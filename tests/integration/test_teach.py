@@ -1,0 +1,203 @@
+"""Instructors: cohorts, joining, the progress matrix, CSV, essays, and who may see what."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from sqlalchemy import event, select
+
+from app.extensions import db
+from app.models import Answer, Attempt, Cohort, Course, CohortMember, Enrolment, Question
+from app.services import attempts, cohorts, enrolment
+from app.services.sync import sync_all
+from tests import factories
+from tests.conftest import csrf_token_from
+
+ESSAY_QUIZ = factories.QUIZ.replace(
+    "```quiz\n", "```quiz\n// [id:essay-1]\nExplain in your own words why AND narrows a search. {}\n\n")
+
+
+@pytest.fixture
+def course(app, tmp_path):
+    folder = factories.write_course(tmp_path, modules={"01-intro.md": factories.LESSON, "02-boolean.md": ESSAY_QUIZ})
+    assert sync_all([folder], commit=db.session.commit, rollback=db.session.rollback).ok
+    return db.session.scalar(select(Course))
+
+
+def qid(ident):
+    return db.session.scalar(select(Question.id).where(Question.ident == ident))
+
+
+def make_cohort(owner, course, name="История, 1 курс") -> Cohort:
+    cohort = cohorts.create_cohort(owner, name=name, term="Осень 2026", institution_id=None)
+    cohorts.assign_course(cohort, course.id)
+    db.session.commit()
+    return cohort
+
+
+def test_instructor_creates_cohort_learner_joins_with_code(client, auth, course, app):
+    instructor = auth.login(role="instructor")
+    page = client.get("/teach/cohorts/new").get_data(as_text=True)
+    response = client.post("/teach/cohorts/new", data={
+        "name": "Журналистика, 2 курс", "term": "Осень 2026", "institution": "0", "csrf_token": csrf_token_from(page)})
+    cohort = db.session.scalar(select(Cohort))
+    assert response.status_code == 302 and cohort.name == "Журналистика, 2 курс"
+    page = client.get(f"/teach/cohorts/{cohort.id}").get_data(as_text=True)
+    assert cohort.join_code in page
+    client.post(f"/teach/cohorts/{cohort.id}/courses", data={"course": str(course.id), "csrf_token": csrf_token_from(page)})
+    assert [cc.course_id for cc in cohort.courses] == [course.id]
+
+    learner_client = app.test_client()
+    type(auth)(learner_client).login(role="learner")
+    dashboard = learner_client.get("/dashboard").get_data(as_text=True)
+    joined = learner_client.post("/cohorts/join", data={"code": cohort.join_code.lower(),
+                                                        "csrf_token": csrf_token_from(dashboard)})
+    assert joined.status_code == 302
+    member = db.session.scalar(select(CohortMember))
+    assert member is not None
+    assert db.session.scalar(select(Enrolment).where(Enrolment.user_id == member.user_id)) is not None
+    assert "Поиск информации" in learner_client.get("/dashboard").get_data(as_text=True)
+    assert instructor.id in [i.user_id for i in cohort.instructors]
+
+
+def test_the_join_link_asks_before_joining(client, auth, course):
+    owner = factories.make_user(role="instructor")
+    cohort = make_cohort(owner, course)
+    auth.login(role="learner")
+    page = client.get(f"/join/{cohort.join_code}")
+    assert page.status_code == 200 and "История, 1 курс" in page.get_data(as_text=True)
+    assert db.session.scalar(select(CohortMember)) is None  # a GET changes nothing
+    assert client.get("/join/NOSUCHCODE").status_code == 404
+
+
+def test_wrong_and_archived_codes_are_refused(client, auth, course):
+    owner = factories.make_user(role="instructor")
+    cohort = make_cohort(owner, course)
+    cohorts.set_archived(cohort, True)
+    db.session.commit()
+    auth.login(role="learner")
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    client.post("/cohorts/join", data={"code": cohort.join_code, "csrf_token": csrf_token_from(dashboard)})
+    client.post("/cohorts/join", data={"code": "WRONG123", "csrf_token": csrf_token_from(dashboard)})
+    assert db.session.scalar(select(CohortMember)) is None
+
+
+def learners_with_attempts(cohort, course, count):
+    boolean = [m for m in course.modules if m.slug == "boolean"][0]
+    learners = []
+    for n in range(count):
+        learner = factories.make_user(name=f"Слушатель {n:03d}")
+        db.session.add(CohortMember(cohort_id=cohort.id, user_id=learner.id))
+        enrolment.enrol(learner, course)
+        attempts.submit_attempt(learner, boolean, {qid("bool-and"): str(n % 3), qid("bool-tf"): "true",
+                                                   qid("essay-1"): "Потому что оба слова обязательны."}, f"k{n}")
+        learners.append(learner)
+    db.session.commit()
+    return learners
+
+
+def test_matrix_csv_and_drill_down(client, auth, course):
+    instructor = auth.login(role="instructor")
+    cohort = make_cohort(instructor, course)
+    learners = learners_with_attempts(cohort, course, 3)
+    page = client.get(f"/teach/cohorts/{cohort.id}/courses/{course.slug}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and all(l.name in html for l in learners)
+    by_score = client.get(f"/teach/cohorts/{cohort.id}/courses/{course.slug}?sort=score").get_data(as_text=True)
+    assert by_score.index("Слушатель 000") < by_score.index("Слушатель 001")  # AND (right) beats OR
+    csv_response = client.get(f"/teach/cohorts/{cohort.id}/courses/{course.slug}/matrix.csv")
+    assert csv_response.mimetype == "text/csv"
+    raw = csv_response.data
+    assert raw.startswith("\ufeff".encode("utf-8"))  # Excel needs the BOM to read Cyrillic
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert len(rows) == 4 and rows[1][0] == "Слушатель 000"
+    detail = client.get(f"/teach/cohorts/{cohort.id}/courses/{course.slug}/learners/{learners[1].id}")
+    assert detail.status_code == 200 and "OR" in detail.get_data(as_text=True)
+
+
+def test_essay_grading_updates_the_learners_result(client, auth, course, app):
+    instructor = auth.login(role="instructor")
+    cohort = make_cohort(instructor, course)
+    learner = learners_with_attempts(cohort, course, 1)[0]
+    attempt = db.session.scalar(select(Attempt))
+    assert attempt.is_pending and attempt.score == pytest.approx(200 / 3, abs=0.01)  # 2 of 3, essay waits
+    queue = client.get("/teach/grading").get_data(as_text=True)
+    essay = db.session.scalar(select(Answer).where(Answer.status == "pending"))
+    assert f"/teach/grading/{essay.id}" in queue
+    form = client.get(f"/teach/grading/{essay.id}").get_data(as_text=True)
+    assert "Потому что оба слова обязательны." in form
+    client.post(f"/teach/grading/{essay.id}", data={"score": "50", "comment": "Хорошо, но добавьте пример.",
+                                                     "csrf_token": csrf_token_from(form)})
+    db.session.expire_all()
+    attempt = db.session.get(Attempt, attempt.id)
+    assert not attempt.is_pending and attempt.score == pytest.approx(250 / 3, abs=0.01)
+    learner_client = app.test_client()
+    type(auth)(learner_client).login(learner.email)
+    result = learner_client.get(f"/courses/{course.slug}/boolean/attempts/1").get_data(as_text=True)
+    assert "Хорошо, но добавьте пример." in result
+    assert "/teach/grading/" not in client.get("/teach/grading").get_data(as_text=True)
+
+
+def test_instructors_outside_the_cohort_are_refused(client, auth, course):
+    owner = factories.make_user(role="instructor")
+    cohort = make_cohort(owner, course)
+    learner = learners_with_attempts(cohort, course, 1)[0]
+    essay = db.session.scalar(select(Answer).where(Answer.status == "pending"))
+    auth.login(role="instructor")
+    token = csrf_token_from(client.get("/teach/").get_data(as_text=True))
+    base = f"/teach/cohorts/{cohort.id}"
+    for path in [base, f"{base}/courses/{course.slug}", f"{base}/courses/{course.slug}/matrix.csv",
+                 f"{base}/courses/{course.slug}/learners/{learner.id}", f"/teach/grading/{essay.id}",
+                 f"{base}/courses/{course.slug}/items", f"{base}/courses/{course.slug}/gain"]:
+        assert client.get(path).status_code in (403, 404), path
+    for path in [f"{base}/archive", f"{base}/code", f"{base}/courses", f"{base}/instructors",
+                 f"{base}/members/{learner.id}/remove", f"{base}/courses/{course.id}/remove",
+                 f"/teach/grading/{essay.id}"]:
+        assert client.post(path, data={"csrf_token": token, "score": "100"}).status_code in (403, 404), path
+    assert "История" not in client.get("/teach/").get_data(as_text=True)
+    db.session.refresh(cohort)
+    assert cohort.archived_at is None and essay.status == "pending"
+
+
+def test_a_co_instructor_gets_access(client, auth, course):
+    owner = auth.login(role="instructor")
+    cohort = make_cohort(owner, course)
+    colleague = factories.make_user(role="instructor", email="colleague@example.kg")
+    db.session.commit()
+    page = client.get(f"/teach/cohorts/{cohort.id}").get_data(as_text=True)
+    client.post(f"/teach/cohorts/{cohort.id}/instructors", data={"email": "Colleague@example.kg",
+                                                                  "csrf_token": csrf_token_from(page)})
+    assert cohorts.cohort_for(colleague, cohort.id) is cohort
+
+
+def count_queries(app, func):
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        func()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return len(statements)
+
+
+def test_report_queries_do_not_grow_with_the_cohort(client, auth, course, app):
+    instructor = auth.login(role="instructor")
+    small = make_cohort(instructor, course, "Small")
+    large = make_cohort(instructor, course, "Large")
+    learners_with_attempts(small, course, 10)
+    learners_with_attempts(large, course, 200)
+    counts = {}
+    for cohort in (small, large):
+        for suffix in ["", "/matrix.csv", "/items", "/gain"]:
+            path = f"/teach/cohorts/{cohort.id}/courses/{course.slug}{suffix}"
+            db.session.expire_all()
+            n = count_queries(app, lambda: client.get(path))
+            counts.setdefault(suffix, []).append(n)
+    for suffix, (n_small, n_large) in counts.items():
+        assert n_small == n_large, (suffix, counts)
