@@ -51,6 +51,7 @@ sync: db-upgrade
 
 seed: db-upgrade
 	$(DEV_ENV) $(FLASK) demo seed
+	@$(DEV_ENV) $(FLASK) credentials init-key --if-missing
 
 run: install translations-check sync seed
 	@echo

@@ -51,6 +51,12 @@ class Config:
         self.COURSES_DIR = _env("COURSES_DIR", self.COURSES_DIR)
         self.BABEL_DEFAULT_LOCALE = _env("SABAK_DEFAULT_LOCALE", self.BABEL_DEFAULT_LOCALE)
         self.PROXY_COUNT = int(_env("SABAK_PROXY_COUNT", "0"))
+        self.SABAK_BASE_URL = _env("SABAK_BASE_URL")
+        self.SABAK_ISSUER_NAME = _env("SABAK_ISSUER_NAME", "Sabak")
+        self.CREDENTIALS_SIGNING_KEY = _env("CREDENTIALS_SIGNING_KEY")
+        self.CREDENTIALS_SIGNING_KEY_FILE = _env("CREDENTIALS_SIGNING_KEY_FILE")
+        self.CREDENTIALS_PUBLIC_KEYS = (_env("CREDENTIALS_PUBLIC_KEYS", "") or "").split()
+        self.MAX_CONTENT_LENGTH = 10 * 1024 * 1024  # evidence uploads
         if self.SQLALCHEMY_DATABASE_URI.startswith("postgres://"):
             self.SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://" + self.SQLALCHEMY_DATABASE_URI[11:]
         elif self.SQLALCHEMY_DATABASE_URI.startswith("postgresql://"):

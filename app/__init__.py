@@ -90,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.health import bp as health_bp
     from app.learn import bp as learn_bp
+    from app.ledger import bp as ledger_bp
     from app.teach import bp as teach_bp
 
     app.register_blueprint(learn_bp)
@@ -98,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(health_bp)
+    app.register_blueprint(ledger_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

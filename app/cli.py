@@ -15,6 +15,7 @@ users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Demonstration data for development.")
 maintenance_cli = AppGroup("maintenance", help="Housekeeping for operators.")
 courses_cli = AppGroup("courses", help="Check and sync the course files.")
+credentials_cli = AppGroup("credentials", help="Keys for signing certificates.")
 
 # Fixed on purpose: the README lists them, and `flask demo seed` refuses to run in production.
 DEMO_ACCOUNTS = [
@@ -134,8 +135,32 @@ def sync_command(paths: tuple[str, ...]) -> None:
         raise SystemExit(1)
 
 
+@credentials_cli.command("init-key")
+@click.option("--file", "path", default=None, help="Where to write the secret key (default: instance/signing-key.txt).")
+@click.option("--if-missing", is_flag=True, help="Do nothing when a key is already configured.")
+def init_key_command(path: str | None, if_missing: bool) -> None:
+    """Create the Ed25519 key pair that signs Open Badges credentials."""
+    from app.credentials.multikey import generate_keypair
+    from app.services.certificates import signing_key
+
+    if signing_key():
+        if if_missing:
+            return
+        raise click.ClickException("A signing key is already configured; refusing to replace it.")
+    secret, public = generate_keypair()
+    target = Path(path or current_app.config.get("CREDENTIALS_SIGNING_KEY_FILE")
+                  or Path(current_app.instance_path) / "signing-key.txt")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.touch(mode=0o600)
+    target.write_text(secret + "\n", encoding="utf-8")
+    click.echo(f"Secret key written to {target} (keep it private; back it up).")
+    click.echo(f"Public key (published at /issuer): {public}")
+    click.echo("In production set CREDENTIALS_SIGNING_KEY_FILE to that path, or CREDENTIALS_SIGNING_KEY to its content.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(maintenance_cli)
     app.cli.add_command(courses_cli)
+    app.cli.add_command(credentials_cli)

@@ -100,3 +100,44 @@ def courses():
         report = sync_all([Path(current_app.config["COURSES_DIR"])], commit=db.session.commit,
                           rollback=db.session.rollback, retire_missing=True)
     return render_template("admin/courses.html", courses=catalog.all_courses(), report=report, form=form)
+
+
+@bp.route("/certificates")
+def certificates_list():
+    from app.ledger.forms import RevokeForm
+    from app.services import certificates as cert_service
+
+    query = request.args.get("q", "").strip()
+    found = cert_service.search(query) if query else cert_service.recent()
+    return render_template("admin/certificates.html", certificates=found, query=query, form=RevokeForm())
+
+
+@bp.route("/certificates/<int:cert_id>/revoke", methods=["POST"])
+def revoke_certificate(cert_id: int):
+    from app.ledger.forms import RevokeForm
+    from app.models.credentials import Certificate
+    from app.services import certificates as cert_service
+
+    cert = db.session.get(Certificate, cert_id) or abort(404)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        cert_service.revoke(cert, form.reason.data)
+        db.session.commit()
+        flash(_("Certificate %(code)s revoked. Its verification page says so now.", code=cert.code), "success")
+    else:
+        flash(_("Give a reason for revoking."), "error")
+    return redirect(url_for("admin.certificates_list", q=cert.code))
+
+
+@bp.route("/certificates/<int:cert_id>/reissue", methods=["POST"])
+def reissue_certificate(cert_id: int):
+    from app.models.credentials import Certificate
+    from app.services import certificates as cert_service
+
+    cert = db.session.get(Certificate, cert_id) or abort(404)
+    if ActionForm().validate_on_submit():
+        new = cert_service.reissue(cert)
+        db.session.commit()
+        flash(_("Reissued as %(code)s; the old certificate is revoked.", code=new.code), "success")
+        return redirect(url_for("admin.certificates_list", q=new.code))
+    return redirect(url_for("admin.certificates_list"))

@@ -1,5 +1,6 @@
 """The database models; importing this package registers every table on ``db.metadata``."""
 from app.models.catalog import Course, Module, Question
+from app.models.credentials import Certificate, LedgerEntry, Track
 from app.models.cohorts import Cohort, CohortCourse, CohortInstructor, CohortMember
 from app.models.learning import Answer, Attempt, Enrolment, ModuleProgress
 from app.models.people import Institution, InstitutionKind, Region, Role, User
@@ -8,7 +9,7 @@ from app.models.security import RateLimitCounter
 from app.models.tokens import ApiToken
 
 __all__ = [
-    "ApiToken", "Cohort", "CohortCourse", "CohortInstructor", "CohortMember",
+    "ApiToken", "Certificate", "LedgerEntry", "Track", "Cohort", "CohortCourse", "CohortInstructor", "CohortMember",
     "Answer", "Attempt", "Course", "Enrolment", "Institution", "InstitutionKind", "Module",
     "ModuleProgress", "Question", "RateLimitCounter", "Region", "Role", "SearchDocument", "User",
 ]

@@ -101,6 +101,9 @@ def update_course_completion(user: User, course: Course) -> bool:
     if total and done >= total:
         enrolment.completed_at = utcnow()
         db.session.flush()
+        from app.services import certificates  # completion credits hours and issues certificates
+
+        certificates.on_course_completed(user, course)
         return True
     return False
 

@@ -227,3 +227,36 @@ def gain(cohort_id: int, slug: str):
     c = _cohort(cohort_id)
     course = _cohort_course(c, slug)
     return render_template("teach/gain.html", cohort=c, course=course, view=analysis_reports.gain_report(c, course))
+
+
+@bp.route("/ledger")
+def ledger_queue():
+    from app.ledger.forms import ReviewForm
+    from app.services import ledger
+
+    return render_template("teach/ledger.html", entries=ledger.pending_for(current_user), form=ReviewForm())
+
+
+@bp.route("/ledger/<int:entry_id>", methods=["POST"])
+def review_entry(entry_id: int):
+    from app.ledger.forms import ReviewForm
+    from app.services import certificates, ledger
+
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        entry = ledger.review(current_user, entry_id, approve=bool(form.approve.data), reason=form.reason.data or "")
+    except NotFound:
+        abort(404)
+    except ledger.NotYourLearner:
+        abort(403)
+    except ledger.LedgerError as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for("teach.ledger_queue"))
+    if entry.status == "approved" and entry.track:
+        certificates.issue_track_levels(entry.user, entry.track)
+    db.session.commit()
+    flash(_("Entry approved.") if entry.status == "approved" else _("Entry rejected; the learner sees your reason."),
+          "success")
+    return redirect(url_for("teach.ledger_queue"))

@@ -26,8 +26,11 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     data = tmp_path_factory.mktemp("live")
+    from app.credentials.multikey import generate_keypair
+
     app = create_app(
         "testing",
+        CREDENTIALS_SIGNING_KEY=generate_keypair()[0],
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{data / 'browser.db'}",
         COURSES_DIR=str(Path(__file__).resolve().parents[2] / "courses"),
     )

@@ -67,6 +67,28 @@ def test_register_login_switch_language_logout(page, assert_accessible):
     assert page.locator("header a[href='/login']").count() == 1
 
 
+def certificate_code(live_app) -> str:
+    """A real certificate: a learner completes the sample course's lesson and quiz."""
+    from sqlalchemy import select
+
+    from app.models import Answer, Certificate, Course, Question  # noqa: F401
+    from app.services import attempts, enrolment, progress
+
+    with live_app.app_context():
+        existing = db.session.scalar(select(Certificate.code))
+        if existing:
+            return existing
+        user = factories.make_user(name="Сертификат Алуучу")
+        course = db.session.scalar(select(Course).where(Course.slug == "sample-course"))
+        enrolment.enrol(user, course)
+        progress.mark_done(user, course.modules[0])
+        questions = attempts.active_questions(course.modules[1])
+        answers = {q.id: ("0" if q.qtype == "multichoice" else "true") for q in questions}
+        attempts.submit_attempt(user, course.modules[1], answers, "browser-cert")
+        db.session.commit()
+        return db.session.scalar(select(Certificate.code))
+
+
 def test_skip_link_is_the_first_tab_stop(page):
     page.goto("/")
     page.keyboard.press("Tab")
@@ -85,7 +107,10 @@ def test_main_pages_have_no_accessibility_violations(browser, base_url, live_app
             assert_accessible(page, f"{path} ({locale})")
         email = make_account(live_app, role="admin")
         log_in(page, email)
-        for path in ["/dashboard", "/profile", "/teach/", "/admin/users", "/logout"]:
+        for path in ["/dashboard", "/profile", "/courses", "/attempts", "/credentials", "/credentials/external",
+                     "/teach/", "/teach/cohorts/new", "/teach/grading", "/teach/ledger", "/admin/", "/admin/users",
+                     "/admin/courses", "/admin/reports", "/admin/certificates", f"/certificates/{certificate_code(live_app)}",
+                     "/logout"]:
             page.goto(path)
             assert page.locator("html").get_attribute("lang") == locale
             assert_accessible(page, f"{path} ({locale})")

@@ -1,0 +1,6 @@
+"""Continuing-education credit: the learner's ledger and transcript, and public certificate checks."""
+from flask import Blueprint
+
+bp = Blueprint("ledger", __name__)
+
+from app.ledger import routes  # noqa: E402,F401

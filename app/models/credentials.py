@@ -1,0 +1,84 @@
+"""Continuing-education credit: tracks, the hours ledger and certificates.
+
+Ledger entries and certificates are records a librarian shows an employer: they are never
+deleted. A rejected entry keeps its reason; a revoked certificate keeps its reason and stays
+verifiable as revoked.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import TimestampMixin, UTCDateTime
+
+
+class Track(TimestampMixin, db.Model):
+    """A track from courses/tracks.yml: levels with an hours threshold each."""
+
+    __tablename__ = "tracks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[dict] = mapped_column(JSON)  # {language: text}
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)
+    levels: Mapped[list] = mapped_column(JSON)  # [{"id", "title": {lang: text}, "hours"}], ascending
+    content_hash: Mapped[str] = mapped_column(String(64))
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LedgerEntry(TimestampMixin, db.Model):
+    __tablename__ = "ledger_entries"
+    __table_args__ = (UniqueConstraint("user_id", "course_id"),)  # a course credits its hours once
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(20))  # "course" or "external"
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"))
+    track: Mapped[str | None] = mapped_column(String(100), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    provider: Mapped[str] = mapped_column(String(300))
+    activity_date: Mapped[date] = mapped_column(Date)
+    hours: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(20), index=True)  # "approved", "pending", "rejected"
+    evidence_name: Mapped[str | None] = mapped_column(String(255))  # as uploaded
+    evidence_path: Mapped[str | None] = mapped_column(String(255))  # under instance/evidence
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    review_reason: Mapped[str | None] = mapped_column(Text)
+
+    user = relationship("User", foreign_keys=[user_id])
+    reviewer = relationship("User", foreign_keys=[reviewer_id])
+    course = relationship("Course")
+
+
+class Certificate(TimestampMixin, db.Model):
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "course" or "track-level"
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"), index=True)
+    track: Mapped[str | None] = mapped_column(String(100))
+    level: Mapped[str | None] = mapped_column(String(100))
+    holder_name: Mapped[str] = mapped_column(String(200))  # as it was at issue
+    achievement_name: Mapped[str] = mapped_column(String(300))
+    achievement_description: Mapped[str] = mapped_column(Text)
+    hours: Mapped[float] = mapped_column(Float)
+    language: Mapped[str] = mapped_column(String(5))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
+    reissue_of_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id", ondelete="SET NULL"))
+    status_index: Mapped[int] = mapped_column(Integer, unique=True)  # its bit in the status list
+    credential: Mapped[dict | None] = mapped_column(JSON)  # the signed OpenBadgeCredential
+
+    user = relationship("User")
+    course = relationship("Course")
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

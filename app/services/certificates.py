@@ -1,0 +1,239 @@
+"""Certificates: issued on course completion and on reaching a track level; anyone can verify.
+
+Each certificate is also an Open Badges 3.0 credential signed with the platform's Ed25519 key
+(configured, never generated on the fly: ``flask credentials init-key``). Revocation is public at
+once: the verification page reads the row, and the signed status list the badge points to is
+built from the rows on every request.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app, has_request_context, request
+from sqlalchemy import func, select
+
+from app.credentials import dataintegrity, multikey, openbadges, status
+from app.extensions import db
+from app.models.base import utcnow
+from app.models.catalog import Course
+from app.models.credentials import Certificate, Track
+from app.models.people import User
+from app.services import ledger
+from app.services.errors import NotFound
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # readable aloud, no 0/O 1/I/L
+
+
+def new_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+# -- keys and issuer -------------------------------------------------------------------------
+
+def signing_key() -> str | None:
+    """The secret key (multibase) from CREDENTIALS_SIGNING_KEY or the file it names, or None."""
+    config = current_app.config
+    if config.get("CREDENTIALS_SIGNING_KEY"):
+        return config["CREDENTIALS_SIGNING_KEY"].strip()
+    path = Path(config.get("CREDENTIALS_SIGNING_KEY_FILE") or Path(current_app.instance_path) / "signing-key.txt")
+    return path.read_text(encoding="utf-8").strip() if path.exists() else None
+
+
+def public_keys() -> list[str]:
+    """Every public Multikey the issuer vouches for: the current one and retired ones still valid."""
+    keys = []
+    secret = signing_key()
+    if secret:
+        keys.append(multikey.multikey_from_public_key(multikey.load_private_key(secret).public_key().public_bytes_raw()))
+    keys += [k for k in current_app.config.get("CREDENTIALS_PUBLIC_KEYS", []) if k not in keys]
+    return keys
+
+
+def base_url() -> str:
+    configured = current_app.config.get("SABAK_BASE_URL")
+    if configured:
+        return configured.rstrip("/")
+    if has_request_context():
+        return request.url_root.rstrip("/")
+    return "http://127.0.0.1:5000"
+
+
+def issuer_id() -> str:
+    return f"{base_url()}/issuer"
+
+
+def issuer_document() -> dict:
+    """The issuer's controller document: the keys that verify its badges (served at /issuer)."""
+    doc = dataintegrity.controller_document(issuer_id(), public_keys())
+    doc["name"] = current_app.config.get("SABAK_ISSUER_NAME", "Sabak")
+    doc["url"] = base_url()
+    return doc
+
+
+# -- issuing ---------------------------------------------------------------------------------
+
+def on_course_completed(user: User, course: Course) -> list[Certificate]:
+    """Credit the hours, issue the course certificate and any track level now reached."""
+    ledger.credit_course(user, course)
+    issued = [issue_for_course(user, course)]
+    if course.track:
+        issued += issue_track_levels(user, course.track)
+    return [c for c in issued if c is not None]
+
+
+def _active(user: User, **where) -> Certificate | None:
+    stmt = select(Certificate).where(Certificate.user_id == user.id, Certificate.revoked_at.is_(None))
+    for name, value in where.items():
+        stmt = stmt.where(getattr(Certificate, name) == value)
+    return db.session.scalar(stmt)
+
+
+def issue_for_course(user: User, course: Course) -> Certificate | None:
+    if _active(user, kind="course", course_id=course.id):
+        return None
+    return _issue(user, kind="course", course_id=course.id, name=course.title, description=course.summary,
+                  hours=float(course.hours or 0), language=course.language)
+
+
+def issue_track_levels(user: User, track_slug: str) -> list[Certificate]:
+    """Issue a certificate for every level of the track the learner has reached and lacks."""
+    track = db.session.scalar(select(Track).where(Track.slug == track_slug, Track.retired_at.is_(None)))
+    if track is None:
+        return []
+    progress = ledger.level_progress(track, ledger.track_hours(user, track_slug))
+    language = user.locale if user.locale in ("ru", "ky", "en") else "ru"
+    issued = []
+    for level in progress.reached:
+        if _active(user, kind="track-level", track=track_slug, level=level["id"]):
+            continue
+        track_title = track.title.get(language) or track.title.get("ru")
+        level_title = level["title"].get(language) or level["title"].get("ru")
+        issued.append(_issue(user, kind="track-level", track=track_slug, level=level["id"],
+                             name=f"{track_title}: {level_title}", description=track_title,
+                             hours=float(level["hours"]), language=language))
+    return issued
+
+
+def _issue(user: User, *, kind: str, name: str, description: str, hours: float, language: str,
+           course_id: int | None = None, track: str | None = None, level: str | None = None,
+           reissue_of: Certificate | None = None) -> Certificate:
+    index = (db.session.scalar(select(func.max(Certificate.status_index))) or 0) + 1
+    cert = Certificate(code=new_code(), user_id=user.id, kind=kind, course_id=course_id, track=track, level=level,
+                       holder_name=user.name, achievement_name=name, achievement_description=description or name,
+                       hours=hours, language=language, issued_at=utcnow(), status_index=index,
+                       reissue_of_id=reissue_of.id if reissue_of else None)
+    db.session.add(cert)
+    db.session.flush()
+    cert.credential = sign_credential(cert)
+    db.session.flush()
+    return cert
+
+
+def verification_url(cert: Certificate) -> str:
+    return f"{base_url()}/certificates/{cert.code}"
+
+
+def sign_credential(cert: Certificate) -> dict | None:
+    """The certificate as a signed OpenBadgeCredential, or None when no signing key is configured."""
+    secret = signing_key()
+    if not secret:
+        current_app.logger.warning("No credentials signing key: run `flask credentials init-key`.")
+        return None
+    achievement = f"{base_url()}/achievements/" + (f"course/{cert.course_id}" if cert.kind == "course"
+                                                   else f"track/{cert.track}/{cert.level}")
+    credential = openbadges.build_achievement_credential(
+        credential_id=verification_url(cert), issuer_id=issuer_id(),
+        issuer_name=current_app.config.get("SABAK_ISSUER_NAME", "Sabak"), issuer_url=base_url(),
+        recipient_id=f"urn:uuid:{_subject_uuid(cert.user_id)}", recipient_name=cert.holder_name,
+        achievement_id=achievement, achievement_name=cert.achievement_name,
+        achievement_description=cert.achievement_description,
+        criteria_narrative=cert.achievement_description, hours=cert.hours, issued_on=cert.issued_at,
+        language=cert.language, status_url=f"{base_url()}/credentials/status", status_index=cert.status_index,
+    )
+    key = multikey.load_private_key(secret)
+    public = multikey.multikey_from_public_key(key.public_key().public_bytes_raw())
+    method = dataintegrity.verification_method_id(issuer_id(), public)
+    return dataintegrity.sign(credential, key, method, cert.issued_at)
+
+
+def _subject_uuid(user_id: int) -> str:
+    """A stable, opaque subject id: reveals neither the email nor the database id."""
+    import uuid
+
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{current_app.config['SECRET_KEY']}:sabak-user:{user_id}"))
+
+
+# -- verifying, revoking, reissuing ------------------------------------------------------------
+
+def by_code(code: str) -> Certificate:
+    cert = db.session.scalar(select(Certificate).where(Certificate.code == code.strip().upper()))
+    if cert is None:
+        raise NotFound("There is no certificate with this code.")
+    return cert
+
+
+def revoke(cert: Certificate, reason: str) -> None:
+    if cert.revoked_at is None:
+        cert.revoked_at, cert.revoke_reason = utcnow(), reason.strip()
+        db.session.flush()
+
+
+def reissue(cert: Certificate) -> Certificate:
+    """Revoke this certificate (reason: reissued) and issue a fresh one for the same achievement,
+    with the holder's current name (the usual reason: a corrected name)."""
+    revoke(cert, f"Reissued as a new certificate on {utcnow():%Y-%m-%d}")
+    return _issue(cert.user, kind=cert.kind, course_id=cert.course_id, track=cert.track, level=cert.level,
+                  name=cert.achievement_name, description=cert.achievement_description, hours=cert.hours,
+                  language=cert.language, reissue_of=cert)
+
+
+def status_list() -> dict | None:
+    """The signed Bitstring Status List of every certificate's revocation bit."""
+    secret = signing_key()
+    if not secret:
+        return None
+    revoked = db.session.scalars(select(Certificate.status_index).where(Certificate.revoked_at.is_not(None)))
+    unsigned = status.build_status_list_credential(list_url=f"{base_url()}/credentials/status", issuer_id=issuer_id(),
+                                                   revoked=list(revoked), valid_from=datetime(2026, 1, 1))
+    key = multikey.load_private_key(secret)
+    method = dataintegrity.verification_method_id(
+        issuer_id(), multikey.multikey_from_public_key(key.public_key().public_bytes_raw()))
+    return dataintegrity.sign(unsigned, key, method, utcnow().replace(microsecond=0))
+
+
+@dataclass
+class Verification:
+    certificate: Certificate
+    signature_ok: bool | None  # None: no signed credential stored
+    signature_reason: str
+
+
+def verify(cert: Certificate) -> Verification:
+    """Check the stored credential's signature against the issuer's published keys."""
+    if not cert.credential:
+        return Verification(cert, None, "")
+    resolver = dataintegrity.key_resolver({dataintegrity.verification_method_id(issuer_id(), k): k
+                                           for k in public_keys()})
+    result = dataintegrity.verify(cert.credential, resolver)
+    return Verification(cert, result.ok, result.reason)
+
+
+def certificates_of(user: User) -> list[Certificate]:
+    return list(db.session.scalars(select(Certificate).where(Certificate.user_id == user.id)
+                                   .order_by(Certificate.issued_at.desc())))
+
+
+def search(query: str) -> list[Certificate]:
+    """Certificates by code or by holder name (the admin's search)."""
+    like = f"%{query.lower()}%"
+    return list(db.session.scalars(
+        select(Certificate).where((Certificate.code == query.upper()) | func.lower(Certificate.holder_name).like(like))
+        .order_by(Certificate.issued_at.desc()).limit(100)))
+
+
+def recent(limit: int = 50) -> list[Certificate]:
+    return list(db.session.scalars(select(Certificate).order_by(Certificate.issued_at.desc()).limit(limit)))

@@ -1,0 +1,192 @@
+"""The hours ledger: credit from completed courses and from approved external learning.
+
+Completing a course credits its hours on the course's track at once. External learning (a
+seminar, a webinar) waits for an instructor or an admin, who approves it or rejects it with a
+reason. Only approved entries count towards a track's levels.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models.base import utcnow
+from app.models.catalog import Course
+from app.models.cohorts import CohortInstructor, CohortMember
+from app.models.credentials import LedgerEntry, Track
+from app.models.people import Role, User
+from app.services.errors import NotFound, ServiceError
+
+EVIDENCE_TYPES = {".pdf", ".jpg", ".jpeg", ".png"}
+MAX_EXTERNAL_HOURS = 200
+
+
+class LedgerError(ServiceError):
+    """A ledger request that cannot be done; the message is for the user."""
+
+
+class NotYourLearner(ServiceError):
+    status = 403
+
+
+def credit_course(user: User, course: Course) -> LedgerEntry | None:
+    """Credit a completed course's hours (once). Courses worth no hours credit nothing."""
+    if not course.hours:
+        return None
+    entry = db.session.scalar(select(LedgerEntry).where(LedgerEntry.user_id == user.id,
+                                                        LedgerEntry.course_id == course.id))
+    if entry is None:
+        entry = LedgerEntry(
+            user_id=user.id, source="course", course_id=course.id, track=course.track, title=course.title,
+            provider=current_app.config.get("SABAK_ISSUER_NAME", "Sabak"), activity_date=utcnow().date(),
+            hours=float(course.hours), status="approved", reviewed_at=utcnow(),
+        )
+        db.session.add(entry)
+        db.session.flush()
+    return entry
+
+
+def record_external(user: User, *, title: str, provider: str, activity_date: date, hours: float,
+                    track: str | None, evidence=None) -> LedgerEntry:
+    """Record external learning for review. ``evidence`` is an uploaded file (optional).
+
+    Raises LedgerError for hours out of range, a date in the future or an evidence file type
+    other than PDF, JPEG or PNG.
+    """
+    if not 0 < hours <= MAX_EXTERNAL_HOURS:
+        raise LedgerError(_l("Hours must be more than 0 and at most %(max)d.", max=MAX_EXTERNAL_HOURS))
+    if activity_date > utcnow().date():
+        raise LedgerError(_l("The date cannot be in the future."))
+    entry = LedgerEntry(user_id=user.id, source="external", track=track or None, title=title.strip(),
+                        provider=provider.strip(), activity_date=activity_date, hours=round(hours, 2),
+                        status="pending")
+    if evidence is not None and getattr(evidence, "filename", ""):
+        entry.evidence_name, entry.evidence_path = _store_evidence(evidence)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def _store_evidence(upload) -> tuple[str, str]:
+    suffix = Path(upload.filename).suffix.lower()
+    if suffix not in EVIDENCE_TYPES:
+        raise LedgerError(_l("Evidence must be a PDF, JPEG or PNG file."))
+    folder = Path(current_app.instance_path) / "evidence"
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = f"{secrets.token_hex(16)}{suffix}"  # never the uploaded name: no path tricks
+    upload.save(folder / stored)
+    return Path(upload.filename).name[:255], stored
+
+
+def evidence_file(entry: LedgerEntry) -> Path | None:
+    if not entry.evidence_path:
+        return None
+    return Path(current_app.instance_path) / "evidence" / entry.evidence_path
+
+
+def can_review(reviewer: User, entry: LedgerEntry) -> bool:
+    """Admins review everything; instructors review learners of the cohorts they teach."""
+    if reviewer.role is Role.ADMIN:
+        return True
+    if reviewer.role is not Role.INSTRUCTOR or entry.user_id == reviewer.id:
+        return False
+    return db.session.scalar(
+        select(CohortMember.id).join(CohortInstructor, CohortInstructor.cohort_id == CohortMember.cohort_id)
+        .where(CohortMember.user_id == entry.user_id, CohortInstructor.user_id == reviewer.id).limit(1)
+    ) is not None
+
+
+def pending_for(reviewer: User) -> list[LedgerEntry]:
+    stmt = (select(LedgerEntry).where(LedgerEntry.status == "pending")
+            .options(selectinload(LedgerEntry.user)).order_by(LedgerEntry.created_at))
+    if reviewer.role is not Role.ADMIN:
+        taught = (select(CohortMember.user_id).join(CohortInstructor, CohortInstructor.cohort_id == CohortMember.cohort_id)
+                  .where(CohortInstructor.user_id == reviewer.id))
+        stmt = stmt.where(LedgerEntry.user_id.in_(taught), LedgerEntry.user_id != reviewer.id)
+    return list(db.session.scalars(stmt))
+
+
+def entry_for_reviewer(reviewer: User, entry_id: int) -> LedgerEntry:
+    entry = db.session.get(LedgerEntry, entry_id)
+    if entry is None or entry.source != "external":
+        raise NotFound("There is no such entry.")
+    if not can_review(reviewer, entry):
+        raise NotYourLearner("You may not review this learner's entries.")
+    return entry
+
+
+def review(reviewer: User, entry_id: int, *, approve: bool, reason: str = "") -> LedgerEntry:
+    """Approve or reject (a reason is required) a pending external entry. Flushes."""
+    entry = entry_for_reviewer(reviewer, entry_id)
+    if not approve and not reason.strip():
+        raise LedgerError(_l("Say why the entry is rejected, so the learner can fix it."))
+    entry.status = "approved" if approve else "rejected"
+    entry.reviewer_id, entry.reviewed_at = reviewer.id, utcnow()
+    entry.review_reason = reason.strip() or None
+    db.session.flush()
+    return entry
+
+
+@dataclass
+class LevelProgress:
+    track: Track
+    hours: float
+    reached: list[dict] = field(default_factory=list)  # levels reached, ascending
+    next_level: dict | None = None
+
+    @property
+    def hours_left(self) -> float:
+        return max(0.0, self.next_level["hours"] - self.hours) if self.next_level else 0.0
+
+    @property
+    def current(self) -> dict | None:
+        return self.reached[-1] if self.reached else None
+
+
+@dataclass
+class Ledger:
+    entries: list[LedgerEntry]
+    by_year: dict[int, float]
+    by_track: dict[str, float]
+    levels: list[LevelProgress]
+
+    @property
+    def total(self) -> float:
+        return sum(self.by_year.values())
+
+
+def ledger_for(user: User) -> Ledger:
+    """Every entry with its status, approved totals per year and per track, and track levels."""
+    entries = list(db.session.scalars(
+        select(LedgerEntry).where(LedgerEntry.user_id == user.id)
+        .order_by(LedgerEntry.activity_date.desc(), LedgerEntry.id.desc())))
+    by_year: dict[int, float] = {}
+    by_track: dict[str, float] = {}
+    for e in entries:
+        if e.status == "approved":
+            by_year[e.activity_date.year] = by_year.get(e.activity_date.year, 0) + e.hours
+            if e.track:
+                by_track[e.track] = by_track.get(e.track, 0) + e.hours
+    tracks = list(db.session.scalars(select(Track).where(Track.retired_at.is_(None)).order_by(Track.slug)))
+    return Ledger(entries, dict(sorted(by_year.items(), reverse=True)), by_track,
+                  [level_progress(t, by_track.get(t.slug, 0.0)) for t in tracks])
+
+
+def level_progress(track: Track, hours: float) -> LevelProgress:
+    levels = sorted(track.levels, key=lambda level: level["hours"])
+    reached = [level for level in levels if hours >= level["hours"]]
+    upcoming = [level for level in levels if hours < level["hours"]]
+    return LevelProgress(track, hours, reached, upcoming[0] if upcoming else None)
+
+
+def track_hours(user: User, track_slug: str) -> float:
+    entries = db.session.scalars(select(LedgerEntry.hours).where(
+        LedgerEntry.user_id == user.id, LedgerEntry.track == track_slug, LedgerEntry.status == "approved"))
+    return float(sum(entries))
