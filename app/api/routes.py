@@ -1,10 +1,82 @@
-"""API endpoints."""
+"""API endpoints: parse the request, call a service, serialize; errors are JSON (app/errors.py)."""
 from __future__ import annotations
 
-from flask import jsonify
+import re
+import uuid
+from typing import Any
+
+from flask import abort, jsonify, make_response, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.api import bp
+from app.api import bp, serializers
+from app.api.openapi import openapi_document
+from app.errors import error_response
+from app.extensions import db
+from app.services import attempts as attempt_service
+from app.services import catalog as catalog_service
+from app.services import dashboard as dashboard_service
+from app.services import enrolment as enrolment_service
+from app.services import progress
+from app.services.errors import AttemptLimitReached, BadResponses, NoQuiz, NotEnrolled, NotFound
+from app.services.transactions import commit_with_retry
+
+# Slugs come from folder and file names; anything else cannot name a course or module, and
+# must not reach the database (PostgreSQL refuses NUL characters in a query parameter).
+SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+# An idempotency key is an opaque token the client makes up (a UUID, say), stored in String(64).
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+MAX_FILTER = 200
+
+
+def _fail(status: int, message: str):
+    """Stop the request with a JSON error whose message is kept whatever the status."""
+    abort(make_response(error_response(status, message)))
+
+
+def _user():
+    return current_user if current_user.is_authenticated else None
+
+
+def _filter(name: str) -> str:
+    """A query-string filter without control characters (NUL would break PostgreSQL)."""
+    value = request.args.get(name, "")[:MAX_FILTER]
+    return "".join(ch for ch in value if ch.isprintable())
+
+
+def _course_page(slug: str):
+    if not SLUG.fullmatch(slug):
+        _fail(404, _("There is no such course."))
+    try:
+        return catalog_service.course_page(_user(), slug)
+    except NotFound:
+        _fail(404, _("There is no such course."))
+
+
+def _course(slug: str):
+    if not SLUG.fullmatch(slug):
+        _fail(404, _("There is no such course."))
+    try:
+        return catalog_service.published_course(slug)
+    except NotFound:
+        _fail(404, _("There is no such course."))
+
+
+def _module_page(slug: str, module_slug: str):
+    if not SLUG.fullmatch(slug):
+        _fail(404, _("There is no such course."))
+    if not SLUG.fullmatch(module_slug):
+        _fail(404, _("There is no such module in this course."))
+    try:
+        return catalog_service.module_page(_user(), slug, module_slug)
+    except NotFound as exc:
+        missing_module = "module" in exc.message  # the service names what it could not find
+        _fail(404, _("There is no such module in this course.") if missing_module else _("There is no such course."))
+
+
+@bp.route("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
 
 
 @bp.route("/me")
@@ -17,3 +89,132 @@ def me():
         role=current_user.role.value,
         locale=current_user.locale,
     )
+
+
+@bp.route("/courses")
+def courses():
+    result = catalog_service.catalog(
+        _user(), query=_filter("q"), language=_filter("language"),
+        audience=_filter("audience"), track=_filter("track"),
+    )
+    authenticated = current_user.is_authenticated
+    return jsonify(courses=[serializers.course_card(card, authenticated) for card in result.cards])
+
+
+@bp.route("/courses/<slug>")
+def course(slug: str):
+    page = _course_page(slug)
+    with_quiz = progress.modules_with_quiz([s.module.id for s in page.modules])
+    has_quiz = {s.module.id: s.module.id in with_quiz for s in page.modules}
+    return jsonify(serializers.course_detail(page, has_quiz, current_user.is_authenticated))
+
+
+@bp.route("/courses/<slug>/enrolment", methods=["POST"])
+@login_required
+def enrol(slug: str):
+    course = _course(slug)
+    was_enrolled = enrolment_service.is_enrolled(current_user, course)
+    enrolment = commit_with_retry(
+        lambda: enrolment_service.enrol(current_user, catalog_service.published_course(slug)))
+    return jsonify(serializers.enrolment(course, enrolment)), 200 if was_enrolled else 201
+
+
+@bp.route("/courses/<slug>/enrolment", methods=["DELETE"])
+@login_required
+def leave(slug: str):
+    course = _course(slug)
+    enrolment_service.leave(current_user, course)
+    db.session.commit()
+    return "", 204
+
+
+@bp.route("/courses/<slug>/modules/<module>/quiz")
+@login_required
+def quiz(slug: str, module: str):
+    page = _module_page(slug, module)
+    if not page.is_enrolled:
+        return error_response(403, _("Enrol in the course to take its quizzes."))
+    view = attempt_service.quiz_view(current_user, page.module)
+    if view is None:
+        return error_response(404, _("This module has no quiz."))
+    return jsonify(serializers.quiz(view))
+
+
+@bp.route("/courses/<slug>/modules/<module>/attempts", methods=["POST"])
+@login_required
+def submit_attempt(slug: str, module: str):
+    page = _module_page(slug, module)
+    questions = attempt_service.active_questions(page.module)
+    key, responses = _attempt_request(questions)
+
+    def work() -> tuple[Any, bool]:
+        fresh = _active_module(catalog_service.published_course(slug), module)
+        before = attempt_service.attempts_used(current_user, fresh)
+        attempt = attempt_service.submit_attempt(current_user, fresh, responses, key)
+        return attempt, attempt.module_id == fresh.id and attempt.number > before
+
+    try:
+        attempt, created = commit_with_retry(work)
+    except NotFound:
+        return error_response(404, _("There is no such module in this course."))
+    except NotEnrolled:
+        return error_response(403, _("Enrol in the course to take its quizzes."))
+    except NoQuiz:
+        return error_response(409, _("This module has no quiz."))
+    except AttemptLimitReached:
+        return error_response(409, _("You have used all attempts for this quiz."))
+    except BadResponses as exc:
+        ident = {q.id: q.ident for q in questions}
+        return error_response(400, "; ".join(
+            _("question %(id)s: %(problem)s", id=ident.get(qid, qid), problem=problem)
+            for qid, problem in exc.errors.items()))
+    if attempt.module_id != page.module.id:
+        return error_response(409, _("This idempotency_key was already used for another quiz."))
+    body = serializers.attempt_result(attempt, attempt_service.review(attempt))
+    return jsonify(body), 201 if created else 200
+
+
+def _attempt_request(questions) -> tuple[str, dict[int, Any]]:
+    """The idempotency key and {question row id: raw response} of an attempt's JSON body.
+
+    The answers' format is checked by the grader (BadResponses); here only the envelope.
+    """
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        _fail(400, _("The body must be a JSON object with \"answers\"."))
+    key = body.get("idempotency_key")
+    if key is None:
+        key = uuid.uuid4().hex
+    if not isinstance(key, str) or not IDEMPOTENCY_KEY.fullmatch(key):
+        _fail(400, _("idempotency_key must be 1 to 64 letters, digits or . _ : -"))
+    answers = body.get("answers", {})
+    if not isinstance(answers, dict):
+        _fail(400, _("\"answers\" must be an object mapping question ids to answers."))
+    by_ident = {q.ident: q for q in questions}
+    unknown = sorted(k for k in answers if k not in by_ident)
+    if unknown:
+        _fail(400, _("There is no question %(id)s in this quiz.", id=unknown[0]))
+    return key, {by_ident[ident].id: value for ident, value in answers.items()}
+
+
+def _active_module(course, module_slug: str):
+    module = next((m for m in course.modules if m.slug == module_slug and m.retired_at is None), None)
+    if module is None:
+        raise NotFound("There is no such module in this course.")
+    return module
+
+
+@bp.route("/me/progress")
+@login_required
+def my_progress():
+    board = dashboard_service.dashboard_for(current_user)
+    statuses = progress.statuses_by_course(current_user, [cp.course for cp in board.courses])
+    return jsonify(courses=[
+        serializers.course_progress(cp, statuses[cp.course.id]) for cp in board.courses
+    ])
+
+
+@bp.route("/me/attempts")
+@login_required
+def my_attempts():
+    return jsonify(attempts=[serializers.attempt_summary(a) for a in dashboard_service.attempt_history(current_user)])

@@ -65,3 +65,14 @@ class PasswordForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     submit = SubmitField(_l("Log out"))
+
+
+class ApiTokenForm(FlaskForm):
+    """Create a personal API token; the name only helps the owner tell tokens apart."""
+
+    # Not "name": the profile form on the same page has a field of that id.
+    token_name = StringField(
+        _l("Token name"), validators=[DataRequired(), Length(max=100)], filters=[strip],
+        description=_l("For example, the program or device that will use it."),
+    )
+    token_submit = SubmitField(_l("Create token"))

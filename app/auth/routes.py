@@ -1,15 +1,17 @@
 """Account pages. Views parse the form, call app.services.accounts, and commit once."""
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp
-from app.auth.forms import LoginForm, LogoutForm, PasswordForm, ProfileForm, RegisterForm
+from app.auth.forms import ApiTokenForm, LoginForm, LogoutForm, PasswordForm, ProfileForm, RegisterForm
 from app.extensions import db, limiter
 from app.security import is_safe_redirect
 from app.services import accounts
+from app.services import tokens as token_service
+from app.services.errors import NotFound
 
 
 def _login_limit() -> str:
@@ -128,7 +130,8 @@ def profile():
         session["locale"] = current_user.locale
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form, password_form=PasswordForm(prefix="pw"))
+    return render_template("auth/profile.html", form=form, password_form=PasswordForm(prefix="pw"),
+                           **_token_context())
 
 
 @bp.route("/profile/password", methods=["POST"])
@@ -149,7 +152,57 @@ def change_password():
     form.institution.choices = _institution_choices()
     form.institution.data = current_user.institution_id or 0
     form.locale.data = current_user.locale or _current_locale()
-    return render_template("auth/profile.html", form=form, password_form=password_form), 400
+    return render_template("auth/profile.html", form=form, password_form=password_form, **_token_context()), 400
+
+
+def _profile_form() -> ProfileForm:
+    """The profile form as stored, for pages rendered by another form's POST."""
+    form = ProfileForm(formdata=None, obj=current_user)
+    form.institution.choices = _institution_choices()
+    form.institution.data = current_user.institution_id or 0
+    form.locale.data = current_user.locale or _current_locale()
+    return form
+
+
+def _token_context(token_form: ApiTokenForm | None = None, new_token: str | None = None) -> dict:
+    return {
+        "token_form": token_form or ApiTokenForm(formdata=None),
+        "api_tokens": token_service.list_tokens(current_user),
+        "new_token": new_token,
+    }
+
+
+def _render_token_page(token_form: ApiTokenForm | None = None, new_token: str | None = None, status: int = 200):
+    return render_template(
+        "auth/profile.html", form=_profile_form(), password_form=PasswordForm(prefix="pw", formdata=None),
+        **_token_context(token_form, new_token),
+    ), status
+
+
+@bp.route("/profile/tokens", methods=["POST"])
+@login_required
+def create_token():
+    token_form = ApiTokenForm()
+    if not token_form.validate_on_submit():
+        return _render_token_page(token_form, status=400)
+    _token, plaintext = token_service.create_token(current_user, token_form.token_name.data)
+    db.session.commit()
+    # Shown in this response only (never flashed: the session cookie is signed, not encrypted);
+    # the page is sent with Cache-Control: no-store like every personal page.
+    return _render_token_page(new_token=plaintext)
+
+
+@bp.route("/profile/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id: int):
+    # The global CSRFProtect has already checked the form's token.
+    try:
+        token = token_service.revoke_token(current_user, token_id)
+    except NotFound:
+        abort(404)
+    db.session.commit()
+    flash(_("The token “%(name)s” is revoked; programs using it can no longer connect.", name=token.name), "success")
+    return redirect(url_for("auth.profile"))
 
 
 @bp.route("/language", methods=["POST"])

@@ -129,12 +129,30 @@ def module_statuses(user: User | None, course: Course) -> list[ModuleStatus]:
                 )
             )
         }
-    result = []
+    return [_status_of(m, rows.get(m.id)) for m in modules]
+
+
+def modules_with_quiz(module_ids: list[int]) -> set[int]:
+    """Which of these modules have an active quiz question: one query for a whole course page."""
+    return set(db.session.scalars(
+        select(Question.module_id).where(Question.module_id.in_(module_ids or [-1]), Question.retired_at.is_(None))
+        .distinct()))
+
+
+def statuses_by_course(user: User, courses: list[Course]) -> dict[int, list[ModuleStatus]]:
+    """``module_statuses`` for several courses at once (the progress API): one progress query."""
+    modules = [m for c in courses for m in c.modules if m.retired_at is None]
+    rows = {r.module_id: r for r in db.session.scalars(
+        select(ModuleProgress).where(ModuleProgress.user_id == user.id,
+                                     ModuleProgress.module_id.in_([m.id for m in modules] or [-1])))}
+    result: dict[int, list[ModuleStatus]] = {c.id: [] for c in courses}
     for m in modules:
-        row = rows.get(m.id)
-        if row is None:
-            result.append(ModuleStatus(m, "not-started", None, 0))
-        else:
-            status = "done" if row.done_at else ("started" if row.attempt_count or row.visited_at else "not-started")
-            result.append(ModuleStatus(m, status, row.best_score, row.attempt_count))
+        result[m.course_id].append(_status_of(m, rows.get(m.id)))
     return result
+
+
+def _status_of(module: Module, row: ModuleProgress | None) -> ModuleStatus:
+    if row is None:
+        return ModuleStatus(module, "not-started", None, 0)
+    status = "done" if row.done_at else ("started" if row.attempt_count or row.visited_at else "not-started")
+    return ModuleStatus(module, status, row.best_score, row.attempt_count)

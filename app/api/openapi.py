@@ -1,0 +1,265 @@
+"""The OpenAPI 3.1 description of API v1, written by hand as data (served at /api/v1/openapi.json).
+
+The test suite validates every response against it and runs schemathesis over it, so a change
+to an endpoint's JSON that is not made here too fails the tests.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+SLUG_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
+KEY_PATTERN = "^[A-Za-z0-9._:-]{1,64}$"
+
+
+def _nullable(type_: str, **extra) -> dict[str, Any]:
+    return {"type": [type_, "null"], **extra}
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    return {"type": "object", "properties": properties,
+            "required": list(properties) if required is None else required}
+
+
+TIMESTAMP = {"type": "string", "format": "date-time", "description": "ISO 8601, UTC"}
+SCORE = _nullable("number", minimum=0, maximum=100)
+
+SCHEMAS: dict[str, Any] = {
+    "Error": _obj({"error": _obj({"status": {"type": "integer"}, "message": {"type": "string"}})}),
+    "Me": _obj({"id": {"type": "integer"}, "name": {"type": "string"}, "email": {"type": "string"},
+                "role": {"type": "string", "enum": ["learner", "instructor", "admin"]},
+                "locale": _nullable("string")}),
+    "EnrolmentStatus": {"type": "string", "enum": ["not-enrolled", "enrolled", "completed", "left"],
+                        "description": "Present only when the request is authenticated."},
+    "ModuleStatus": {"type": "string", "enum": ["done", "started", "not-started"]},
+    "CourseSummary": _obj({
+        "slug": {"type": "string"}, "title": {"type": "string"}, "language": {"type": "string"},
+        "summary": {"type": "string"}, "audience": {"type": "string"}, "track": _nullable("string"),
+        "hours": {"type": "number"}, "pass_mark": {"type": "integer"}, "module_count": {"type": "integer"},
+        "translation_of": _nullable("string"), "my_status": _ref("EnrolmentStatus"),
+    }, required=["slug", "title", "language", "summary", "audience", "track", "hours", "pass_mark",
+                 "module_count", "translation_of"]),
+    "CourseList": _obj({"courses": {"type": "array", "items": _ref("CourseSummary")}}),
+    "ModuleEntry": _obj({
+        "slug": {"type": "string"}, "position": {"type": "integer"}, "title": {"type": "string"},
+        "minutes": _nullable("integer"), "kind": {"type": "string"}, "has_quiz": {"type": "boolean"},
+        "my_status": _ref("ModuleStatus"), "my_best_score": SCORE,
+    }, required=["slug", "position", "title", "minutes", "kind", "has_quiz"]),
+    "CourseDetail": _obj({
+        "slug": {"type": "string"}, "title": {"type": "string"}, "language": {"type": "string"},
+        "summary": {"type": "string"}, "audience": {"type": "string"}, "track": _nullable("string"),
+        "hours": {"type": "number"}, "pass_mark": {"type": "integer"}, "translation_of": _nullable("string"),
+        "outcomes": {"type": "array", "items": {"type": "string"}},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "translations": {"type": "array", "items": _obj({"slug": {"type": "string"}, "language": {"type": "string"}})},
+        "modules": {"type": "array", "items": _ref("ModuleEntry")},
+        "my_status": _ref("EnrolmentStatus"),
+    }, required=["slug", "title", "language", "summary", "audience", "track", "hours", "pass_mark",
+                 "translation_of", "outcomes", "tags", "translations", "modules"]),
+    "Enrolment": _obj({"course": {"type": "string"}, "enrolled_at": TIMESTAMP,
+                       "completed_at": {**TIMESTAMP, "type": ["string", "null"]}}),
+    "QuizQuestion": {
+        **_obj({
+            "id": {"type": "string", "description": "The question's id in the course files; key of `answers`."},
+            "number": {"type": "integer", "minimum": 1},
+            "type": {"type": "string", "enum": ["multichoice", "multiresponse", "truefalse", "shortanswer",
+                                                "numerical", "matching", "essay", "description"]},
+            "stem_html": {"type": "string"},
+            "choices": {"type": "array", "description": "multichoice and multiresponse, in display order",
+                        "items": _obj({"index": {"type": "integer", "minimum": 0}, "html": {"type": "string"}})},
+            "items": {"type": "array", "description": "matching: the left-hand items",
+                      "items": _obj({"index": {"type": "integer", "minimum": 0}, "html": {"type": "string"}})},
+            "options": {"type": "array", "description": "matching: the right-hand texts to choose from",
+                        "items": {"type": "string"}},
+        }, required=["id", "number", "type", "stem_html"]),
+        "additionalProperties": False,
+    },
+    "Quiz": _obj({
+        "course": {"type": "string"}, "module": {"type": "string"},
+        "pass_mark": {"type": "integer"}, "attempts_allowed": _nullable("integer", description="null: unlimited"),
+        "attempts_used": {"type": "integer", "minimum": 0}, "attempts_left": _nullable("integer"),
+        "best_score": SCORE,
+        "idempotency_key": {"type": "string", "pattern": KEY_PATTERN,
+                            "description": "A fresh key to send with this attempt."},
+        "questions": {"type": "array", "items": _ref("QuizQuestion")},
+    }),
+    "Response": {
+        "description": (
+            "One answer, by question type: multichoice an integer choice index; multiresponse a list "
+            "of indexes; truefalse a boolean; shortanswer and essay a string; numerical a number or a "
+            "string (a decimal comma is accepted); matching an object {item index as string: chosen "
+            "option text}; null leaves the question unanswered."
+        ),
+        "oneOf": [
+            {"type": "null"}, {"type": "boolean"}, {"type": "integer"}, {"type": "number", "not": {"type": "integer"}},
+            {"type": "string", "maxLength": 100000},
+            {"type": "array", "items": {"type": "integer", "minimum": 0}, "maxItems": 100},
+            {"type": "object", "additionalProperties": {"type": "string", "maxLength": 2000}},
+        ],
+    },
+    "AttemptRequest": {
+        "type": "object",
+        "properties": {
+            "idempotency_key": {"type": "string", "pattern": KEY_PATTERN,
+                                "description": "Repeat a submission with the same key to get the same attempt."},
+            "answers": {"type": "object", "additionalProperties": _ref("Response"),
+                        "description": "{question id: response}; missing questions count as unanswered."},
+        },
+        "required": ["answers"],
+    },
+    "AnswerResult": _obj({
+        "question_id": {"type": "string"},
+        "status": {"type": "string", "enum": ["correct", "partial", "incorrect", "pending", "ungraded", "unanswered"]},
+        "fraction": _nullable("number", minimum=0, maximum=1),
+        "feedback_html": {"type": "array", "items": {"type": "string"}},
+        "general_feedback_html": {"type": "string"},
+    }),
+    "AttemptSummary": _obj({
+        "course": {"type": "string"}, "module": {"type": "string"}, "number": {"type": "integer", "minimum": 1},
+        "score": {"type": "number"}, "passed": {"type": "boolean"}, "pending": {"type": "boolean"},
+        "submitted_at": TIMESTAMP,
+    }),
+    "AttemptList": _obj({"attempts": {"type": "array", "items": _ref("AttemptSummary")}}),
+    "ModuleProgress": _obj({"slug": {"type": "string"}, "title": {"type": "string"},
+                            "status": _ref("ModuleStatus"), "best_score": SCORE}),
+    "CourseProgress": _obj({
+        "course": {"type": "string"}, "title": {"type": "string"},
+        "modules_total": {"type": "integer"}, "modules_done": {"type": "integer"},
+        "percent": {"type": "integer", "minimum": 0, "maximum": 100},
+        "enrolled_at": TIMESTAMP, "completed_at": {**TIMESTAMP, "type": ["string", "null"]},
+        "modules": {"type": "array", "items": _ref("ModuleProgress")},
+    }),
+    "ProgressList": _obj({"courses": {"type": "array", "items": _ref("CourseProgress")}}),
+}
+SCHEMAS["AttemptResult"] = _obj({
+    **SCHEMAS["AttemptSummary"]["properties"],
+    "auto_score": {"type": "number"}, "pass_mark": {"type": "integer"},
+    "answers": {"type": "array", "items": _ref("AnswerResult")},
+})
+
+ERROR_TEXT = {
+    400: "Bad request: malformed JSON, a wrong answer format (the message names the question), or a missing CSRF token",
+    401: "Not authenticated, or the API token is invalid or revoked",
+    403: "Not allowed: for example, not enrolled in the course",
+    404: "No such course, module or quiz",
+    409: "Conflict: the attempt limit is reached, the module has no quiz, or the key was used for another quiz",
+}
+
+
+def _json(schema_name: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(schema_name)}}}
+
+
+def _error(status: int) -> dict[str, Any]:
+    return {"$ref": f"#/components/responses/Error{status}"}
+
+
+PUBLIC = [{}, {"bearerAuth": []}, {"cookieAuth": []}]
+LOGIN = [{"bearerAuth": []}, {"cookieAuth": []}]
+CSRF_HEADER = {
+    "name": "X-CSRFToken", "in": "header", "required": False, "schema": {"type": "string"},
+    "description": "Required with cookie authentication (the page's CSRF token); not used with a Bearer token.",
+}
+SLUG_PARAM = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"},
+              "description": "Course slug"}
+MODULE_PARAM = {"name": "module", "in": "path", "required": True, "schema": {"type": "string"},
+                "description": "Module slug"}
+
+
+def _get(summary: str, op_id: str, schema: str, *, security, errors, parameters=()) -> dict[str, Any]:
+    responses = {"200": _json(schema, "OK")}
+    responses.update({str(s): _error(s) for s in errors})
+    return {"get": {"summary": summary, "operationId": op_id, "security": security,
+                    "parameters": list(parameters), "responses": responses}}
+
+
+def _paths() -> dict[str, Any]:
+    filters = [
+        {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": text}
+        for name, text in (("language", "ru, ky or en"), ("audience", "students, librarians or all"),
+                           ("track", "a track name"), ("q", "search words"))
+    ]
+    attempts_post = {
+        "summary": "Submit a quiz attempt",
+        "operationId": "submitAttempt",
+        "security": LOGIN,
+        "parameters": [SLUG_PARAM, MODULE_PARAM, CSRF_HEADER],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("AttemptRequest")}}},
+        "responses": {
+            "201": _json("AttemptResult", "The attempt was graded and stored"),
+            "200": _json("AttemptResult", "This idempotency_key was already used: the same attempt"),
+            **{str(s): _error(s) for s in (400, 401, 403, 404, 409)},
+        },
+    }
+    enrolment = {
+        "post": {
+            "summary": "Enrol in a course (again after leaving)", "operationId": "enrol", "security": LOGIN,
+            "parameters": [SLUG_PARAM, CSRF_HEADER],
+            "responses": {"201": _json("Enrolment", "Enrolled"), "200": _json("Enrolment", "Already enrolled"),
+                          **{str(s): _error(s) for s in (400, 401, 404)}},
+        },
+        "delete": {
+            "summary": "Leave a course (progress and attempts are kept)", "operationId": "leave", "security": LOGIN,
+            "parameters": [SLUG_PARAM, CSRF_HEADER],
+            "responses": {"204": {"description": "Left (or was not enrolled)"},
+                          **{str(s): _error(s) for s in (400, 401, 404)}},
+        },
+    }
+    return {
+        "/api/v1/openapi.json": {"get": {
+            "summary": "This document", "operationId": "openapi", "security": PUBLIC,
+            "responses": {"200": {"description": "OpenAPI 3.1 document",
+                                  "content": {"application/json": {"schema": {"type": "object"}}}}},
+        }},
+        "/api/v1/me": _get("The authenticated user", "me", "Me", security=LOGIN, errors=(401,)),
+        "/api/v1/courses": _get("Published courses", "listCourses", "CourseList", security=PUBLIC,
+                                errors=(401,), parameters=filters),
+        "/api/v1/courses/{slug}": _get("A course with its modules", "getCourse", "CourseDetail",
+                                       security=PUBLIC, errors=(401, 404), parameters=[SLUG_PARAM]),
+        "/api/v1/courses/{slug}/enrolment": enrolment,
+        "/api/v1/courses/{slug}/modules/{module}/quiz": _get(
+            "A module's quiz: questions without answers or feedback", "getQuiz", "Quiz", security=LOGIN,
+            errors=(401, 403, 404), parameters=[SLUG_PARAM, MODULE_PARAM]),
+        "/api/v1/courses/{slug}/modules/{module}/attempts": {"post": attempts_post},
+        "/api/v1/me/progress": _get("Progress in my active courses", "myProgress", "ProgressList",
+                                    security=LOGIN, errors=(401,)),
+        "/api/v1/me/attempts": _get("My quiz attempts, newest first", "myAttempts", "AttemptList",
+                                    security=LOGIN, errors=(401,)),
+    }
+
+
+DOCUMENT: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Sabak API", "version": "1.0.0",
+        "description": (
+            "The learning platform's JSON API. Authenticate with the browser session cookie (unsafe "
+            "methods then need the X-CSRFToken header) or with a personal API token created on the "
+            "profile page, sent as `Authorization: Bearer sbk_...`. Errors are "
+            "`{\"error\": {\"status\": N, \"message\": \"...\"}}`."
+        ),
+    },
+    "servers": [{"url": "/"}],
+    "paths": _paths(),
+    "components": {
+        "schemas": SCHEMAS,
+        "responses": {
+            f"Error{status}": _json("Error", text) for status, text in ERROR_TEXT.items()
+        },
+        "securitySchemes": {
+            "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "sbk_ token",
+                           "description": "A personal API token from the profile page."},
+            "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session",
+                           "description": "The browser session after logging in."},
+        },
+    },
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    """A copy, so nobody can change the served document by accident."""
+    return copy.deepcopy(DOCUMENT)

@@ -1,0 +1,136 @@
+"""JSON shapes of the API: plain dicts built from service results, described in openapi.py.
+
+Nothing here queries the database beyond the relationships the services already loaded; a quiz
+question exposes only its stem, its choices (choice types) and matching items and options,
+never the key or any feedback.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from app.curriculum.questions import QuestionType
+from app.models.catalog import Course
+from app.models.learning import Attempt
+from app.services.attempts import CHOICE_TYPES, QuizView
+from app.services.catalog import CourseCard, CoursePage
+from app.services.dashboard import CourseProgress
+from app.services.progress import ModuleStatus
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a Z, or None."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def course_card(card: CourseCard, authenticated: bool) -> dict[str, Any]:
+    c = card.course
+    data = {
+        "slug": c.slug, "title": c.title, "language": c.language, "summary": c.summary,
+        "audience": c.audience, "track": c.track, "hours": float(c.hours or 0),
+        "pass_mark": c.pass_mark, "module_count": card.module_count, "translation_of": c.translation_of,
+    }
+    if authenticated:
+        data["my_status"] = card.status
+    return data
+
+
+def course_detail(page: CoursePage, has_quiz: dict[int, bool], authenticated: bool) -> dict[str, Any]:
+    c = page.course
+    data = {
+        "slug": c.slug, "title": c.title, "language": c.language, "summary": c.summary,
+        "audience": c.audience, "track": c.track, "hours": float(c.hours or 0), "pass_mark": c.pass_mark,
+        "translation_of": c.translation_of, "outcomes": list(c.outcomes or []), "tags": list(c.tags or []),
+        "translations": [{"slug": t.slug, "language": t.language} for t in page.translations],
+        "modules": [module_entry(s, has_quiz.get(s.module.id, False), authenticated) for s in page.modules],
+    }
+    if authenticated:
+        data["my_status"] = _enrolment_status(page)
+    return data
+
+
+def _enrolment_status(page: CoursePage) -> str:
+    e = page.enrolment
+    if e is None:
+        return "not-enrolled"
+    if e.left_at is not None:
+        return "left"
+    return "completed" if e.completed_at else "enrolled"
+
+
+def module_entry(status: ModuleStatus, has_quiz: bool, authenticated: bool) -> dict[str, Any]:
+    m = status.module
+    data = {"slug": m.slug, "position": m.position, "title": m.title, "minutes": m.minutes,
+            "kind": m.kind, "has_quiz": has_quiz}
+    if authenticated:
+        data["my_status"] = status.status
+        data["my_best_score"] = status.best_score
+    return data
+
+
+def quiz(view: QuizView) -> dict[str, Any]:
+    m = view.module
+    return {
+        "course": m.course.slug, "module": m.slug, "pass_mark": m.quiz_pass_mark,
+        "attempts_allowed": view.attempts_allowed, "attempts_used": view.attempts_used,
+        "attempts_left": view.attempts_left, "best_score": view.best_score,
+        "idempotency_key": view.idempotency_key,
+        "questions": [quiz_question(item) for item in view.items],
+    }
+
+
+def quiz_question(item) -> dict[str, Any]:
+    """One question as the learner sees it before answering: whitelisted parts only."""
+    q = item.question
+    rendered = q.rendered
+    data: dict[str, Any] = {"id": q.ident, "number": item.number, "type": q.qtype, "stem_html": rendered["stem"]}
+    if q.qtype in CHOICE_TYPES:
+        data["choices"] = [{"index": i, "html": rendered["choices"][i]} for i in item.choice_order]
+    elif q.qtype == QuestionType.MATCHING.value:
+        data["items"] = [{"index": int(i), "html": html} for i, html in rendered["pairs_left"]]
+        data["options"] = list(item.right_options)
+    return data
+
+
+def attempt_result(attempt: Attempt, review_items) -> dict[str, Any]:
+    module = attempt.module
+    return {
+        "course": module.course.slug, "module": module.slug, **attempt_summary_fields(attempt),
+        "auto_score": attempt.auto_score, "pass_mark": attempt.pass_mark,
+        "answers": [
+            {
+                "question_id": item.answer.question_snapshot.get("ident") or item.answer.question.ident,
+                "status": item.answer.status, "fraction": item.answer.fraction,
+                "feedback_html": list(item.feedback_html), "general_feedback_html": item.general_feedback_html,
+            }
+            for item in review_items
+        ],
+    }
+
+
+def attempt_summary_fields(attempt: Attempt) -> dict[str, Any]:
+    return {"number": attempt.number, "score": attempt.score, "passed": bool(attempt.is_passed),
+            "pending": bool(attempt.is_pending), "submitted_at": iso(attempt.submitted_at)}
+
+
+def attempt_summary(attempt: Attempt) -> dict[str, Any]:
+    module = attempt.module
+    return {"course": module.course.slug, "module": module.slug, **attempt_summary_fields(attempt)}
+
+
+def course_progress(cp: CourseProgress, statuses: list[ModuleStatus]) -> dict[str, Any]:
+    return {
+        "course": cp.course.slug, "title": cp.course.title, "modules_total": cp.total, "modules_done": cp.done,
+        "percent": cp.percent, "enrolled_at": iso(cp.enrolment.enrolled_at),
+        "completed_at": iso(cp.enrolment.completed_at),
+        "modules": [{"slug": s.module.slug, "title": s.module.title, "status": s.status,
+                     "best_score": s.best_score} for s in statuses],
+    }
+
+
+def enrolment(course: Course, e) -> dict[str, Any]:
+    return {"course": course.slug, "enrolled_at": iso(e.enrolled_at), "completed_at": iso(e.completed_at)}

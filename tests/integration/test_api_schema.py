@@ -1,0 +1,209 @@
+"""The API against its OpenAPI document: every response the tests get conforms, and schemathesis
+finds no server error and no non-conforming response on any GET endpoint or the attempt POST."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+
+import jsonschema_rs
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis import checks as st_checks
+
+from app.api.openapi import openapi_document
+from app.extensions import db
+from app.services import enrolment, tokens
+from app.services.catalog import published_course
+from app.services.sync import sync_all
+from tests import factories
+
+# -- response conformance, used by every request of test_api.py -----------------------------
+
+@lru_cache(maxsize=1)
+def _document() -> dict:
+    return openapi_document()
+
+
+def _operation(method: str, path: str) -> dict:
+    doc = _document()
+    path = path.split("?", 1)[0]
+    for template, item in doc["paths"].items():
+        pattern = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, path) and method.lower() in item:
+            return item[method.lower()]
+    return {}
+
+
+@lru_cache(maxsize=None)
+def _validator(ref: str):
+    doc = _document()
+    return jsonschema_rs.validator_for(
+        {"$schema": "https://json-schema.org/draft/2020-12/schema", "$ref": ref,
+         "components": doc["components"]},
+        validate_formats=True,
+    )
+
+
+def assert_conforms(method: str, path: str, response) -> None:
+    """The response's status is documented for this operation and its JSON body matches."""
+    operation = _operation(method, path)
+    status = response.status_code
+    if not operation:  # an unknown address: the API's JSON 404/405
+        assert status in (404, 405), (method, path, status)
+        _validator("#/components/schemas/Error").validate(response.get_json())
+        return
+    documented = operation["responses"].get(str(status))
+    assert documented is not None, f"{method} {path}: status {status} is not documented"
+    if "$ref" in documented:
+        documented = _document()["components"]["responses"][documented["$ref"].rsplit("/", 1)[1]]
+    if "content" not in documented:
+        assert response.get_data() == b"", f"{method} {path}: {status} must have no body"
+        return
+    assert response.mimetype == "application/json", response.mimetype
+    schema = documented["content"]["application/json"]["schema"]
+    body = response.get_json()
+    if "$ref" in schema:
+        _validator(schema["$ref"]).validate(body)
+    else:
+        jsonschema_rs.validator_for(schema).validate(body)
+
+
+def test_the_document_is_valid_openapi_3_1_and_names_every_api_route(app):
+    doc = openapi_document()
+    assert doc["openapi"] == "3.1.0"
+    routes = {
+        (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule), method.lower())
+        for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    documented = {(path, method) for path, item in doc["paths"].items() for method in item}
+    assert routes == documented
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            assert operation["responses"], (path, method)
+            if operation["security"] != [{}, {"bearerAuth": []}, {"cookieAuth": []}]:
+                assert "401" in operation["responses"], (path, method)
+    # schemathesis refuses an invalid document
+    schema = schemathesis.openapi.from_dict(doc)
+    assert len([r.ok() for r in schema.get_all_operations()]) == len(documented)
+
+
+# -- schemathesis over the live app ----------------------------------------------------------
+
+CHECKS = [
+    st_checks.not_a_server_error,
+    st_checks.status_code_conformance,
+    st_checks.content_type_conformance,
+    st_checks.response_schema_conformance,
+]
+# Besides every GET, the unsafe operations fuzzed (enrolment is covered by test_api.py).
+FUZZED = [("POST", "/api/v1/courses/{slug}/modules/{module}/attempts")]
+
+
+@pytest.fixture
+def fuzz_world(app, tmp_path):
+    """A synced sample course, a learner enrolled in it, and their bearer token."""
+    from tests.integration.test_api import MODULES  # here: test_api imports this module
+
+
+    folder = factories.write_course(tmp_path / "courses", modules=MODULES)
+    assert sync_all([folder], commit=db.session.commit, rollback=db.session.rollback).ok
+    user = factories.make_user()
+    enrolment.enrol(user, published_course("sample-course"))
+    _row, plaintext = tokens.create_token(user, "schemathesis")
+    db.session.commit()
+    return plaintext
+
+
+def _operations(app):
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    selected = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if operation.method.upper() == "GET" or (operation.method.upper(), operation.path) in FUZZED:
+            selected.append(operation)
+    return selected
+
+
+REAL_PATHS = {
+    "/api/v1/courses/{slug}": [{"slug": "sample-course"}],
+    "/api/v1/courses/{slug}/modules/{module}/quiz": [
+        {"slug": "sample-course", "module": m} for m in ("intro", "boolean", "types")],
+    "/api/v1/courses/{slug}/modules/{module}/attempts": [
+        {"slug": "sample-course", "module": m} for m in ("intro", "boolean", "types")],
+}
+EXAMPLES = 25
+
+
+def _fuzz(operation, strategy, headers) -> Counter:
+    statuses: Counter = Counter()
+
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(case=strategy)
+    def run(case):
+        response = case.call(headers=headers)
+        statuses[response.status_code] += 1
+        case.validate_response(response, checks=CHECKS, headers=headers)
+        db.session.rollback()  # the test's open app context must not keep a stale transaction
+
+    run()
+    return statuses
+
+
+def test_schemathesis_finds_no_server_error_and_no_nonconforming_response(app, fuzz_world):
+    """Positive and negative data on every GET and on the attempt POST, with random path
+    parameters and with the real course's ones, as the enrolled learner's bearer token."""
+    headers = {"Authorization": f"Bearer {fuzz_world}"}
+    operations = _operations(app)
+    assert {op.path for op in operations} >= {
+        "/api/v1/courses", "/api/v1/courses/{slug}", "/api/v1/courses/{slug}/modules/{module}/quiz",
+        "/api/v1/courses/{slug}/modules/{module}/attempts", "/api/v1/me/progress", "/api/v1/me/attempts",
+    }
+    seen: Counter = Counter()
+    for operation in operations:
+        strategies = [operation.as_strategy(GenerationMode.POSITIVE)]
+        if operation.method.upper() == "POST":
+            strategies.append(operation.as_strategy(GenerationMode.NEGATIVE))
+        strategies += [operation.as_strategy(path_parameters=params) for params in REAL_PATHS.get(operation.path, [])]
+        for strategy in strategies:
+            seen.update({(operation.path, status): n
+                         for status, n in _fuzz(operation, strategy, headers).items()})
+    # The fuzzing reached the real data, not only 404s.
+    assert seen[("/api/v1/courses/{slug}", 200)] and seen[("/api/v1/courses/{slug}/modules/{module}/quiz", 200)]
+    assert seen[("/api/v1/courses/{slug}/modules/{module}/attempts", 400)]
+
+
+# Values of every shape the Response schema allows, and some it does not.
+ANY_RESPONSE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30) | st.sampled_from(["3,5", "бишкек", "информировать", "true", "0", "1,2", " 4 "]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(["0", "1", "2", "x"]), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+def test_answers_of_every_shape_to_a_real_quiz_never_break_the_server(app, fuzz_world):
+    """The attempt endpoint with real question ids and responses of any shape: 201 or 400."""
+    headers = {"Authorization": f"Bearer {fuzz_world}"}
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    submit = schema.find_operation_by_id("submitAttempt")
+    idents = ["mc", "mr", "tf", "sa", "num", "match", "essay", "desc"]
+    statuses: Counter = Counter()
+
+    @settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(answers=st.dictionaries(st.sampled_from(idents), ANY_RESPONSE, max_size=8))
+    def run(answers):
+        case = submit.Case(path_parameters={"slug": "sample-course", "module": "types"},
+                           body={"answers": answers}, media_type="application/json")
+        response = case.call(headers=headers)
+        statuses[response.status_code] += 1
+        assert response.status_code in (201, 400), response.text
+        case.validate_response(response, checks=CHECKS, headers=headers)
+        db.session.rollback()
+
+    run()
+    assert statuses[201] and statuses[400]
