@@ -13,6 +13,7 @@ from .diagnostics import Diagnostic, error, has_errors, warning
 from .manifest import SLUG_RE, Manifest, parse_yaml_mapping, validate_manifest
 from .markdown import MODULE_FILE_RE, FragmentRef, LinkContext
 from .modules import ModuleLoad, ParsedModule, QuizSettings, decode_utf8, load_module
+from .tracks import TRACKS_FILE, ParsedTrack, load_tracks
 
 __all__ = [
     "CheckResult", "ParsedCourse", "ParsedModule", "QuizSettings", "content_hash",
@@ -53,13 +54,15 @@ class CheckResult:
     """What :func:`load_courses` found.
 
     ``courses``: only the courses without any error (safe to sync); ``failed``: slugs of
-    courses with at least one error; ``diagnostics``: every problem, sorted by path and line.
+    courses with at least one error; ``diagnostics``: every problem, sorted by path and line;
+    ``tracks``: the tracks of each courses root's tracks.yml (none when that file has errors).
     """
 
     courses: list[ParsedCourse] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     checked: int = 0  # how many course folders were looked at
+    tracks: list[ParsedTrack] = field(default_factory=list)
 
     @property
     def has_errors(self) -> bool:
@@ -299,12 +302,36 @@ def load_courses(paths: list[Path]) -> CheckResult:
             infos.append(_folder_info(folder, _join(root, folder.name)))
     cross = _check_duplicates(loaded) + _check_translations(infos, paths)
     diags += cross
+    tracks, track_diags = _load_root_tracks(paths, infos)
+    diags += track_diags
     bad = {d.path for d in diags if d.is_error}
     failed, good = [], []
     for slug, base, course in loaded:
         broken = course is None or any(p == base or p.startswith(base + "/") for p in bad)
         (failed if broken else good).append(slug if broken else course)
-    return CheckResult(good, sorted(set(failed)), sorted(set(diags)), len(loaded))
+    return CheckResult(good, sorted(set(failed)), sorted(set(diags)), len(loaded), tracks)
+
+
+def _load_root_tracks(paths: list[Path], infos: list[_FolderInfo],
+                      ) -> tuple[list[ParsedTrack], list[Diagnostic]]:
+    """tracks.yml of each courses root given, cross-checked with the ``track:`` of its courses."""
+    tracks: list[ParsedTrack] = []
+    diags: list[Diagnostic] = []
+    seen: set[Path] = set()
+    for path in map(Path, paths):
+        if not path.is_dir() or (path / "course.yml").exists() or path.resolve() in seen:
+            continue  # a single course folder has no tracks.yml of its own
+        seen.add(path.resolve())
+        root = display_root_for(path)
+        uses: dict[str, list[tuple[str, int]]] = {}
+        for info in infos:
+            if info.track and posixpath.dirname(info.base) == root:
+                uses.setdefault(info.track, []).append((_join(info.base, "course.yml"),
+                                                        info.track_line))
+        found, found_diags = load_tracks(path / TRACKS_FILE, _join(root, TRACKS_FILE), uses)
+        tracks += found
+        diags += found_diags
+    return tracks, diags
 
 
 def _check_duplicates(loaded: list[tuple[str, str, ParsedCourse | None]]) -> list[Diagnostic]:
@@ -333,6 +360,8 @@ class _FolderInfo:
     line: int
     language: Any
     module_slugs: tuple[str, ...]
+    track: str | None = None  # only a value written like a slug (else manifest.py reports it)
+    track_line: int = 1
 
 
 def _folder_info(folder: Path, base: str) -> _FolderInfo:
@@ -340,7 +369,7 @@ def _folder_info(folder: Path, base: str) -> _FolderInfo:
     slugs = tuple(m.group(2) for m in sorted(
         (MODULE_FILE_RE.match(p.name) for p in folder.iterdir() if p.is_file()),
         key=lambda m: int(m.group(1)) if m else 0) if m)
-    translation_of, line, language = None, 1, None
+    translation_of, line, language, track = None, 1, None, None
     try:
         text = (folder / "course.yml").read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError):
@@ -350,7 +379,10 @@ def _folder_info(folder: Path, base: str) -> _FolderInfo:
         value = doc.data.get("translation_of")
         translation_of = value if isinstance(value, str) else None
         line, language = doc.line("translation_of", 1), doc.data.get("language")
-    return _FolderInfo(folder.name, base, translation_of, line, language, slugs)
+        value = doc.data.get("track")
+        track = value if isinstance(value, str) and SLUG_RE.match(value) else None
+    return _FolderInfo(folder.name, base, translation_of, line, language, slugs, track,
+                       doc.line("track", 1))
 
 
 def _check_translations(infos: list[_FolderInfo], paths: list[Path]) -> list[Diagnostic]:

@@ -27,6 +27,7 @@ from app.curriculum.questions import Question as ParsedQuestion
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.catalog import Course, Module, Question
+from app.models.credentials import Track
 from app.services import search
 
 CREATED, UPDATED, UNCHANGED, FAILED, RETIRED = "created", "updated", "unchanged", "failed", "retired"
@@ -47,7 +48,10 @@ class SyncReport:
 
     @property
     def failed(self) -> list[str]:
-        return [o.slug for o in self.outcomes if o.action == FAILED]
+        failed = [o.slug for o in self.outcomes if o.action == FAILED]
+        if any(d.is_error and d.path.endswith("tracks.yml") for d in self.diagnostics):
+            failed.append("tracks.yml")
+        return failed
 
     @property
     def ok(self) -> bool:
@@ -115,6 +119,10 @@ def sync_all(paths: list[Path], commit: Callable[[], None], rollback: Callable[[
             rollback()
             raise
         report.outcomes.append(outcome)
+    tracks_broken = any(d.is_error and d.path.endswith("tracks.yml") for d in result.diagnostics)
+    if not tracks_broken:
+        report.outcomes += sync_tracks(result.tracks, retire_missing=retire_missing)
+        commit()
     if retire_missing:
         present = {c.slug for c in result.courses} | set(result.failed)
         for course in db.session.scalars(select(Course).where(Course.retired_at.is_(None))):
@@ -123,6 +131,35 @@ def sync_all(paths: list[Path], commit: Callable[[], None], rollback: Callable[[
                 report.outcomes.append(CourseOutcome(course.slug, RETIRED, ["its folder is gone"]))
         commit()
     return report
+
+
+def sync_tracks(parsed_tracks, retire_missing: bool) -> list[CourseOutcome]:
+    """Upsert the tracks of courses/tracks.yml by id; unchanged ones write nothing.
+
+    Called only when tracks.yml has no error, so a broken file never retires a track.
+    """
+    existing = {t.slug: t for t in db.session.scalars(select(Track))}
+    outcomes = []
+    for parsed in parsed_tracks:
+        track = existing.get(parsed.id)
+        if track is not None and track.content_hash == parsed.content_hash and track.retired_at is None:
+            continue
+        action = UPDATED if track is not None else CREATED
+        if track is None:
+            track = Track(slug=parsed.id)
+            db.session.add(track)
+        _assign(track, title=dict(parsed.title), summary=dict(parsed.summary),
+                levels=[{"id": lv.id, "title": dict(lv.title), "hours": lv.hours} for lv in parsed.levels],
+                content_hash=parsed.content_hash, retired_at=None)
+        outcomes.append(CourseOutcome(f"track {parsed.id}", action))
+    if retire_missing:
+        ids = {t.id for t in parsed_tracks}
+        for slug, track in existing.items():
+            if slug not in ids and track.retired_at is None:
+                track.retired_at = utcnow()
+                outcomes.append(CourseOutcome(f"track {slug}", RETIRED))
+    db.session.flush()
+    return outcomes
 
 
 def sync_course(parsed: ParsedCourse) -> CourseOutcome:

@@ -178,3 +178,22 @@ def test_media_is_served_from_the_course_folder_only(client, tmp_path):
     for path in ["../course.yml", "../../secret.txt", "%2e%2e/course.yml", "/etc/passwd"]:
         response = client.get(f"/courses/sample-course/media/{path}", follow_redirects=True)
         assert response.status_code == 404, path
+
+
+def test_tracks_are_synced_and_a_broken_tracks_file_changes_nothing(tmp_path):
+    from app.models import Track
+
+    factories.write_course(tmp_path)
+    (tmp_path / "tracks.yml").write_text(
+        "information-literacy:\n  title: {ru: \"ИГ\", en: \"IL\"}\n  levels:\n"
+        "    - {id: done, title: {ru: \"Пройдено\", en: \"Done\"}, hours: 2}\n", encoding="utf-8")
+    report = sync(tmp_path, retire_missing=True)
+    assert report.ok
+    track = db.session.scalar(select(Track))
+    assert track.slug == "information-literacy" and track.levels[0]["hours"] == 2
+    (tmp_path / "tracks.yml").write_text("information-literacy: [broken\n", encoding="utf-8")
+    report = sync(tmp_path, retire_missing=True)
+    assert any(d.path.endswith("tracks.yml") and d.is_error for d in report.diagnostics)
+    assert not report.ok and report.failed == ["tracks.yml"]
+    db.session.expire_all()
+    assert db.session.scalar(select(Track)).retired_at is None
