@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import abort, flash, redirect, render_template, request, send_from_directory, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
@@ -57,7 +58,7 @@ def catalog():
     args = request.args
     page = catalog_service.catalog(
         _user(), query=args.get("q", ""), language=args.get("language", ""),
-        audience=args.get("audience", ""), track=args.get("track", ""),
+        audience=args.get("audience", ""), track=args.get("track", ""), prefer_language=str(get_locale()),
     )
     return render_template("learn/catalog.html", catalog=page)
 
@@ -112,8 +113,8 @@ def _module_page(slug: str, module_slug: str):
 def module(slug: str, module_slug: str):
     page = _module_page(slug, module_slug)
     if current_user.is_authenticated and page.is_enrolled:
-        progress.record_visit(current_user, page.module, page.enrolment)
-        db.session.commit()
+        if progress.record_visit(current_user, page.module, page.enrolment, page.status.recorded):
+            db.session.commit()
     return _render_module(page)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from app.extensions import db
 from app.models.catalog import Course, Module
@@ -37,8 +37,12 @@ class Catalog:
     tracks: list[str] = field(default_factory=list)
 
 
-def catalog(user: User | None, *, query: str = "", language: str = "", audience: str = "", track: str = "") -> Catalog:
-    """Published courses matching the filters (and the search words, ranked), with the learner's status."""
+def catalog(user: User | None, *, query: str = "", language: str = "", audience: str = "", track: str = "",
+            prefer_language: str = "") -> Catalog:
+    """Published courses matching the filters (and the search words, ranked), with the learner's status.
+
+    Without a search, courses in ``prefer_language`` (the reader's interface language) come first.
+    """
     stmt = select(Course).where(Course.retired_at.is_(None))
     if language in LANGUAGES:
         stmt = stmt.where(Course.language == language)
@@ -55,6 +59,7 @@ def catalog(user: User | None, *, query: str = "", language: str = "", audience:
         hits = {h.course_id: h for h in ranked}
         stmt = stmt.where(Course.id.in_(list(hits) or [-1]))
     courses = list(db.session.scalars(stmt.order_by(Course.language, Course.title)))
+    courses.sort(key=lambda c: c.language != prefer_language)  # stable: keeps the title order
     if query:
         order = {cid: n for n, cid in enumerate(hits)}
         courses.sort(key=lambda c: order[c.id])
@@ -97,10 +102,16 @@ def _status(enrolment: Enrolment | None) -> str:
     return "completed" if enrolment.completed_at else "enrolled"
 
 
+# A module's text (about 20 KB of HTML, and its plain-text copy for search) is needed only on its
+# own page: loading it for every module of a course made each course, module and dashboard page
+# read megabytes. It loads on first access (one small query) where a page does show it.
+HEAVY_MODULE_COLUMNS = (defer(Module.body_html), defer(Module.search_text), defer(Module.headings))
+
+
 def published_course(slug: str) -> Course:
     course = db.session.scalar(
         select(Course).where(Course.slug == slug, Course.retired_at.is_(None))
-        .options(selectinload(Course.modules))
+        .options(selectinload(Course.modules).options(*HEAVY_MODULE_COLUMNS))
     )
     if course is None:
         raise NotFound("There is no such course.")
@@ -144,7 +155,9 @@ class CoursePage:
         return next((m.module for m in self.modules if m.status != "done"), None)
 
 
-def course_page(user: User | None, slug: str) -> CoursePage:
+def course_page(user: User | None, slug: str, *, with_translations: bool = True) -> CoursePage:
+    """The course page; ``with_translations=False`` skips the other language versions (a module
+    page does not show them)."""
     course = published_course(slug)
     enrolment = None
     if user is not None and getattr(user, "is_authenticated", False):
@@ -152,7 +165,7 @@ def course_page(user: User | None, slug: str) -> CoursePage:
             select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id))
     statuses = progress.module_statuses(user, course)
     minutes = sum(m.module.minutes or 0 for m in statuses)
-    return CoursePage(course, enrolment, statuses, translations_of(course), minutes)
+    return CoursePage(course, enrolment, statuses, translations_of(course) if with_translations else [], minutes)
 
 
 @dataclass
@@ -173,14 +186,15 @@ class ModulePage:
 
 def module_page(user: User | None, slug: str, module_slug: str) -> ModulePage:
     """Everything the module page shows except the quiz form (see attempts.quiz_view)."""
-    page = course_page(user, slug)
+    page = course_page(user, slug, with_translations=False)
     statuses = page.modules
     index = next((i for i, s in enumerate(statuses) if s.module.slug == module_slug), None)
     if index is None:
         raise NotFound("There is no such module in this course.")
     module = statuses[index].module
+    has_quiz = progress.module_has_quiz(module)
     last = None
-    if user is not None and getattr(user, "is_authenticated", False):
+    if has_quiz and user is not None and getattr(user, "is_authenticated", False):  # shown with the quiz only
         last = db.session.scalar(
             select(Attempt).where(Attempt.user_id == user.id, Attempt.module_id == module.id)
             .order_by(Attempt.number.desc()).limit(1))
@@ -188,7 +202,7 @@ def module_page(user: User | None, slug: str, module_slug: str) -> ModulePage:
         page.course, module,
         statuses[index - 1].module if index > 0 else None,
         statuses[index + 1].module if index + 1 < len(statuses) else None,
-        page.enrolment, statuses[index], progress.module_has_quiz(module), last,
+        page.enrolment, statuses[index], has_quiz, last,
     )
 
 

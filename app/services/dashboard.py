@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from app.extensions import db
 from app.models.catalog import Course, Module
@@ -48,6 +48,13 @@ class Dashboard:
         return max(open_ones, key=lambda c: c.enrolment.last_seen_at or c.enrolment.enrolled_at, default=None)
 
 
+# What lists of modules show. A module's full row carries its text (about 20 KB of HTML): loading
+# it for every module of every enrolled course made the dashboard read megabytes per view. Any
+# other column still loads on first access.
+MODULE_SUMMARY = load_only(Module.id, Module.course_id, Module.slug, Module.title, Module.position,
+                           Module.minutes, Module.kind, Module.retired_at)
+
+
 def site_overview() -> SiteOverview:
     return SiteOverview(
         learners=db.session.scalar(select(func.count()).select_from(User)) or 0,
@@ -61,7 +68,7 @@ def dashboard_for(user: User) -> Dashboard:
     enrolments = list(db.session.scalars(
         select(Enrolment).join(Course, Course.id == Enrolment.course_id)
         .where(Enrolment.user_id == user.id, Enrolment.left_at.is_(None), Course.retired_at.is_(None))
-        .options(selectinload(Enrolment.course).selectinload(Course.modules))
+        .options(selectinload(Enrolment.course).selectinload(Course.modules).options(MODULE_SUMMARY))
         .order_by(Enrolment.enrolled_at.desc())
     ))
     module_ids = [m.id for e in enrolments for m in e.course.modules if m.retired_at is None]
@@ -83,7 +90,7 @@ def dashboard_for(user: User) -> Dashboard:
 def attempt_history(user: User, limit: int | None = None) -> list[Attempt]:
     stmt = (
         select(Attempt).where(Attempt.user_id == user.id)
-        .options(selectinload(Attempt.module).selectinload(Module.course))
+        .options(selectinload(Attempt.module).options(MODULE_SUMMARY).selectinload(Module.course))
         .order_by(Attempt.submitted_at.desc(), Attempt.id.desc())
     )
     if limit:

@@ -45,16 +45,27 @@ def module_has_quiz(module: Module) -> bool:
     ))
 
 
-def record_visit(user: User, module: Module, enrolment: Enrolment | None) -> None:
-    """Remember the learner's place ("continue where you left off"). Writes only on change."""
+def record_visit(user: User, module: Module, enrolment: Enrolment | None, recorded: bool | None = None) -> bool:
+    """Remember the learner's place ("continue where you left off"). Writes only on change.
+
+    ``recorded``: whether the learner already has a progress row for the module, when the caller
+    knows it (``ModuleStatus.recorded``); None looks it up.
+    Returns True when it changed something, so the caller commits only then: a commit expires
+    every loaded row, and re-reading them all would double the cost of the page.
+    """
     if enrolment is None or not enrolment.is_active:
-        return
-    if progress_for(user, module) is None:
+        return False
+    changed = False
+    if not (recorded if recorded is not None else progress_for(user, module) is not None):
         db.session.add(ModuleProgress(user_id=user.id, module_id=module.id, attempt_count=0, visited_at=utcnow()))
+        changed = True
     if enrolment.last_module_id != module.id:
         enrolment.last_module_id = module.id
         enrolment.last_seen_at = utcnow()
-    db.session.flush()
+        changed = True
+    if changed:
+        db.session.flush()
+    return changed
 
 
 def mark_done(user: User, module: Module) -> ModuleProgress:
@@ -114,6 +125,7 @@ class ModuleStatus:
     status: str  # "done", "started", "not-started"
     best_score: float | None
     attempt_count: int
+    recorded: bool = False  # the learner has a progress row for this module
 
 
 def module_statuses(user: User | None, course: Course) -> list[ModuleStatus]:
@@ -155,4 +167,4 @@ def _status_of(module: Module, row: ModuleProgress | None) -> ModuleStatus:
     if row is None:
         return ModuleStatus(module, "not-started", None, 0)
     status = "done" if row.done_at else ("started" if row.attempt_count or row.visited_at else "not-started")
-    return ModuleStatus(module, status, row.best_score, row.attempt_count)
+    return ModuleStatus(module, status, row.best_score, row.attempt_count, recorded=True)
