@@ -134,6 +134,22 @@ SCHEMAS: dict[str, Any] = {
         "modules": {"type": "array", "items": _ref("ModuleProgress")},
     }),
     "ProgressList": _obj({"courses": {"type": "array", "items": _ref("CourseProgress")}}),
+    "MatrixCell": _obj({"status": _ref("ModuleStatus"), "best_score": SCORE,
+                        "attempts": {"type": "integer", "minimum": 0}}),
+    "MatrixLearner": _obj({
+        "id": {"type": "integer"}, "name": {"type": "string"}, "email": {"type": "string"},
+        "completed": {"type": "boolean"}, "modules_done": {"type": "integer", "minimum": 0},
+        "mean_score": SCORE, "cells": {"type": "array", "items": _ref("MatrixCell")},
+    }),
+    "CohortProgress": _obj({
+        "cohort": _obj({"id": {"type": "integer"}, "name": {"type": "string"}}),
+        "course": {"type": "string"},
+        "modules": {"type": "array", "items": _obj({"slug": {"type": "string"}, "title": {"type": "string"}})},
+        "learners": {"type": "array", "items": _ref("MatrixLearner")},
+        "totals": {"type": "array", "items": _obj({
+            "module": {"type": "string"}, "done": {"type": "integer"}, "attempted": {"type": "integer"},
+            "mean_best": SCORE})},
+    }),
 }
 SCHEMAS["AttemptResult"] = _obj({
     **SCHEMAS["AttemptSummary"]["properties"],
@@ -229,6 +245,13 @@ def _paths() -> dict[str, Any]:
                                     security=LOGIN, errors=(401,)),
         "/api/v1/me/attempts": _get("My quiz attempts, newest first", "myAttempts", "AttemptList",
                                     security=LOGIN, errors=(401,)),
+        "/api/v1/teach/cohorts/{cohort_id}/courses/{slug}/progress": _get(
+            "A cohort's progress matrix in a course (the cohort's instructors and admins)", "cohortProgress",
+            "CohortProgress", security=LOGIN, errors=(401, 403, 404),
+            parameters=[{"name": "cohort_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                        SLUG_PARAM,
+                        {"name": "sort", "in": "query", "required": False,
+                         "schema": {"type": "string", "enum": ["name", "progress", "score"]}}]),
     }
 
 

@@ -218,3 +218,25 @@ def my_progress():
 @login_required
 def my_attempts():
     return jsonify(attempts=[serializers.attempt_summary(a) for a in dashboard_service.attempt_history(current_user)])
+
+
+@bp.route("/teach/cohorts/<int:cohort_id>/courses/<slug>/progress")
+@login_required
+def cohort_progress(cohort_id: int, slug: str):
+    """The progress matrix as JSON: the same numbers as the instructor's page and its CSV."""
+    from app.models.people import Role
+    from app.security import has_role
+    from app.services import cohorts, reports
+
+    if not has_role(current_user, Role.INSTRUCTOR):
+        abort(403)
+    try:
+        cohort = cohorts.cohort_for(current_user, cohort_id)
+    except NotFound:
+        abort(404)
+    except cohorts.Forbidden:
+        abort(403)
+    course = _course(slug)
+    if not any(cc.course_id == course.id for cc in cohort.courses):
+        _fail(404, _("There is no such course."))
+    return jsonify(serializers.matrix(reports.progress_matrix(cohort, course, _filter("sort") or "name")))

@@ -134,3 +134,19 @@ def course_progress(cp: CourseProgress, statuses: list[ModuleStatus]) -> dict[st
 
 def enrolment(course: Course, e) -> dict[str, Any]:
     return {"course": course.slug, "enrolled_at": iso(e.enrolled_at), "completed_at": iso(e.completed_at)}
+
+
+def matrix(m) -> dict[str, Any]:
+    """A cohort's progress matrix (app.services.reports.Matrix) as JSON."""
+    return {
+        "cohort": {"id": m.cohort.id, "name": m.cohort.name},
+        "course": m.course.slug,
+        "modules": [{"slug": mod.slug, "title": mod.title} for mod in m.modules],
+        "learners": [{
+            "id": row.learner.id, "name": row.learner.name, "email": row.learner.email,
+            "completed": row.completed, "modules_done": row.done, "mean_score": row.mean_score,
+            "cells": [{"status": c.status, "best_score": c.best_score, "attempts": c.attempts} for c in row.cells],
+        } for row in m.rows],
+        "totals": [{"module": t.module.slug, "done": t.done, "attempted": t.attempted, "mean_best": t.mean_best}
+                   for t in m.totals],
+    }

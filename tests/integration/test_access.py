@@ -36,6 +36,7 @@ ENDPOINT_ACCESS = {
     "learn.mark_done": LOGIN,
     "learn.submit_attempt": LOGIN,
     "learn.join_link": LOGIN,
+    "api.cohort_progress": INSTRUCTOR,
     "ledger.index": LOGIN,
     "ledger.external": LOGIN,
     "ledger.evidence": LOGIN,

@@ -117,6 +117,35 @@ def test_matrix_csv_and_drill_down(client, auth, course):
     assert detail.status_code == 200 and "OR" in detail.get_data(as_text=True)
 
 
+def test_the_matrix_numbers_in_the_json_api(client, auth, course, app):
+    instructor = auth.login(role="instructor")
+    cohort = make_cohort(instructor, course)
+    learners_with_attempts(cohort, course, 3)
+    from tests.integration.test_api_schema import assert_conforms
+
+    path = f"/api/v1/teach/cohorts/{cohort.id}/courses/{course.slug}/progress?sort=score"
+    response = client.get(path)
+    assert_conforms("GET", path, response)
+    data = response.get_json()
+    page = reports_matrix(cohort, course)
+    assert [l["name"] for l in data["learners"]] == [r.learner.name for r in page.rows]
+    assert [[c["best_score"] for c in l["cells"]] for l in data["learners"]] == \
+           [[c.best_score for c in r.cells] for r in page.rows]
+    assert data["totals"][1]["attempted"] == 3
+    other = app.test_client()
+    type(auth)(other).login(role="instructor")
+    assert other.get(f"/api/v1/teach/cohorts/{cohort.id}/courses/{course.slug}/progress").status_code == 403
+    learner = app.test_client()
+    type(auth)(learner).login(role="learner")
+    assert learner.get(f"/api/v1/teach/cohorts/{cohort.id}/courses/{course.slug}/progress").status_code == 403
+
+
+def reports_matrix(cohort, course):
+    from app.services import reports
+
+    return reports.progress_matrix(cohort, course, "score")
+
+
 def test_essay_grading_updates_the_learners_result(client, auth, course, app):
     instructor = auth.login(role="instructor")
     cohort = make_cohort(instructor, course)
