@@ -38,12 +38,12 @@ def gunicorn_two_workers(app):
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60  # a fresh clone compiles every module on first import
     while True:
         try:
-            urllib.request.urlopen(base + "/healthz", timeout=2)
+            urllib.request.urlopen(base + "/healthz", timeout=5)
             break
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset or timed out while the workers start: wait and retry
             if time.monotonic() > deadline or proc.poll() is not None:
                 proc.kill()
                 pytest.fail("gunicorn did not start: " + proc.stdout.read().decode(errors="replace"))
