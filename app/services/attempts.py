@@ -157,12 +157,13 @@ def submit_attempt(user: User, module: Module, responses: Mapping[int, Any], ide
     Raises:
         NotEnrolled, NoQuiz, AttemptLimitReached, BadResponses (wrong format; nothing stored).
     """
+    enrolment = enrolment_service.lock_enrolment(user, module.course)
     existing = db.session.scalar(
         select(Attempt).where(Attempt.user_id == user.id, Attempt.idempotency_key == idempotency_key)
     )
     if existing is not None:
         return existing
-    if not enrolment_service.is_enrolled(user, module.course):
+    if enrolment is None or not enrolment.is_active:
         raise NotEnrolled("Enrol in the course to take its quizzes.")
     questions = active_questions(module)
     if not questions:

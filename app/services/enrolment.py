@@ -17,6 +17,21 @@ def enrolment_for(user: User, course: Course) -> Enrolment | None:
     )
 
 
+def lock_enrolment(user: User, course: Course) -> Enrolment | None:
+    """The user's enrolment, read with ``SELECT ... FOR UPDATE`` (a no-op on SQLite).
+
+    Everything that numbers or counts a learner's attempts in a course takes this lock first, so
+    that on PostgreSQL two workers submitting for the same learner queue behind each other instead
+    of both computing the same "next attempt number". SQLite already serialises writers.
+    """
+    return db.session.scalar(
+        select(Enrolment)
+        .where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 def is_enrolled(user: User, course: Course) -> bool:
     enrolment = enrolment_for(user, course)
     return enrolment is not None and enrolment.is_active

@@ -1,6 +1,7 @@
 """Committing a unit of work that may lose a race, for the views and CLI that own commits."""
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -29,7 +30,8 @@ def commit_with_retry(work: Callable[[], T], attempts: int = 8) -> T:
             db.session.rollback()
             if attempt == attempts or (isinstance(exc, OperationalError) and not _is_transient(exc)):
                 raise
-            time.sleep(0.01 * attempt)
+            # Jitter, so that the losers of one race do not meet again in the next.
+            time.sleep(random.uniform(0.005, 0.02) * attempt)
     raise AssertionError("unreachable")
 
 
