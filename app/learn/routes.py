@@ -142,21 +142,30 @@ def mark_done(slug: str, module_slug: str):
     return redirect(url_for("learn.module", slug=slug, module_slug=module_slug))
 
 
+def _active_module(slug: str, module_slug: str):
+    """The published course's active module, or 404: what the module page would find, without
+    the rest of the page (progress, navigation) that a submission does not show."""
+    course = _course_or_404(slug)
+    module = next((m for m in course.modules if m.slug == module_slug and m.retired_at is None), None)
+    if module is None:
+        abort(404)
+    return module
+
+
 @bp.route("/courses/<slug>/<module_slug>/attempts", methods=["POST"])
 @login_required
 def submit_attempt(slug: str, module_slug: str):
-    page = _module_page(slug, module_slug)
+    module = _active_module(slug, module_slug)
     if not ActionForm().validate_on_submit():
         abort(400)
     key = (request.form.get("attempt_key") or "").strip()[:64]
     if not key:
         abort(400)
-    questions = attempt_service.active_questions(page.module)
+    questions = attempt_service.active_questions(module)
     responses = attempt_service.responses_from_form(questions, request.form)
 
     def work():
-        fresh = _module_page(slug, module_slug)
-        return attempt_service.submit_attempt(current_user, fresh.module, responses, key)
+        return attempt_service.submit_attempt(current_user, _active_module(slug, module_slug), responses, key)
 
     try:
         attempt = commit_with_retry(work)
@@ -168,7 +177,7 @@ def submit_attempt(slug: str, module_slug: str):
         flash(_("You have used all attempts for this quiz."), "error")
         return redirect(url_for("learn.module", slug=slug, module_slug=module_slug))
     except BadResponses as exc:
-        return _render_module(page, errors=exc.errors, previous=request.form, status=400)
+        return _render_module(_module_page(slug, module_slug), errors=exc.errors, previous=request.form, status=400)
     return redirect(url_for("learn.attempt_result", slug=slug, module_slug=module_slug, number=attempt.number))
 
 

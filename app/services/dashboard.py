@@ -63,8 +63,9 @@ def site_overview() -> SiteOverview:
     )
 
 
-def dashboard_for(user: User) -> Dashboard:
-    """The learner's active enrolments with progress, and their five latest attempts."""
+def dashboard_for(user: User, *, recent_attempts: int = 5) -> Dashboard:
+    """The learner's active enrolments with progress, and their latest attempts (``recent_attempts``
+    of them; 0 skips their three queries for callers that do not show them)."""
     enrolments = list(db.session.scalars(
         select(Enrolment).join(Course, Course.id == Enrolment.course_id)
         .where(Enrolment.user_id == user.id, Enrolment.left_at.is_(None), Course.retired_at.is_(None))
@@ -84,7 +85,7 @@ def dashboard_for(user: User) -> Dashboard:
         last = next((m for m in not_done if m.id == e.last_module_id), None)
         courses.append(CourseProgress(e, e.course, len(active), len(active) - len(not_done),
                                       last or (not_done[0] if not_done else None)))
-    return Dashboard(courses, attempt_history(user, limit=5))
+    return Dashboard(courses, attempt_history(user, limit=recent_attempts) if recent_attempts else [])
 
 
 def attempt_history(user: User, limit: int | None = None) -> list[Attempt]:

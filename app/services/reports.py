@@ -80,14 +80,21 @@ def progress_matrix(cohort: Cohort, course: Course, sort: str = "name") -> Matri
     module_ids = [m.id for m in modules] or [-1]
     # Plain column tuples, not ORM objects: a 200-learner cohort in a 20-module course is 4,000
     # rows, and building an identity-mapped object for each was most of the report's time.
-    progress = {
-        (p.user_id, p.module_id): _cell(p) for p in db.session.execute(
-            select(ModuleProgress.user_id, ModuleProgress.module_id,
-                   ModuleProgress.visited_at.is_not(None).label("visited_at"),
-                   ModuleProgress.done_at.is_not(None).label("done_at"),
-                   ModuleProgress.best_score, ModuleProgress.attempt_count)
-            .where(ModuleProgress.user_id.in_(learner_ids), ModuleProgress.module_id.in_(module_ids)))
-    }
+    # Equal cells are one shared (frozen) Cell, so the template renders each distinct cell once.
+    cells: dict[tuple, Cell] = {}
+    progress: dict[tuple[int, int], Cell] = {}
+    for p in db.session.execute(
+        select(ModuleProgress.user_id, ModuleProgress.module_id,
+               ModuleProgress.visited_at.is_not(None).label("visited_at"),
+               ModuleProgress.done_at.is_not(None).label("done_at"),
+               ModuleProgress.best_score, ModuleProgress.attempt_count)
+        .where(ModuleProgress.user_id.in_(learner_ids), ModuleProgress.module_id.in_(module_ids))
+    ):
+        key = (bool(p.visited_at), bool(p.done_at), p.best_score, p.attempt_count)
+        cell = cells.get(key)
+        if cell is None:
+            cell = cells[key] = _cell(p)
+        progress[(p.user_id, p.module_id)] = cell
     completed = set(db.session.scalars(
         select(Enrolment.user_id).where(Enrolment.course_id == course.id, Enrolment.user_id.in_(learner_ids),
                                         Enrolment.completed_at.is_not(None))))

@@ -1,0 +1,110 @@
+"""Profile one Sabak endpoint in-process on a seeded database: time, SQL queries, hottest functions.
+
+    SABAK_ENV=production SECRET_KEY=... DATABASE_URL=... .venv/bin/python bench/profile_endpoint.py ENDPOINT [-n 50]
+
+ENDPOINT is one of module, catalog, dashboard, progress_api, quiz_post, matrix (the bench's names),
+me, healthz, or a path (GET as a logged-in learner).
+The database must come from bench/seed.py. This is the tool used to find what bench/run shows slow.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import re
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+PASSWORD = "bench-password-2026"
+
+
+def login(client, email: str) -> None:
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    r = client.post("/login", data={"csrf_token": token, "email": email, "password": PASSWORD})
+    assert r.status_code == 302, r.status_code
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("endpoint")
+    p.add_argument("-n", type=int, default=50)
+    p.add_argument("--top", type=int, default=25)
+    p.add_argument("--time-only", action="store_true", help="no cProfile: the time per request as it is")
+    args = p.parse_args()
+
+    from sqlalchemy import event
+
+    from app import create_app
+    from app.extensions import db
+
+    app = create_app()
+    app.config["SESSION_COOKIE_SECURE"] = False  # the test client talks plain http
+    client = app.test_client()
+    client.environ_base["HTTP_USER_AGENT"] = "sabak-bench"
+    client.environ_base["HTTP_REFERER"] = "https://localhost/"  # Flask-WTF's strict referrer check
+    with app.app_context():
+        from app.models.cohorts import Cohort
+        cohort_id = db.session.query(Cohort.id).scalar()
+    if args.endpoint == "matrix":
+        login(client, "instructor01@bench.sabak.kg")
+        method, url, data = "GET", f"/teach/cohorts/{cohort_id}/courses/bench-00", None
+    else:
+        login(client, "learner00001@bench.sabak.kg")
+        quiz = client.get("/courses/bench-00/m10").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', quiz).group(1)
+        data = {"csrf_token": token}
+        for name in dict.fromkeys(re.findall(r'name="(q\d+)"', quiz)):
+            data[name] = "0"
+        method, url = {
+            "module": ("GET", "/courses/bench-00/m02"), "catalog": ("GET", "/courses"),
+            "dashboard": ("GET", "/dashboard"), "progress_api": ("GET", "/api/v1/me/progress"),
+            "quiz_post": ("POST", "/courses/bench-00/m10/attempts"),
+            "me": ("GET", "/api/v1/me"), "healthz": ("GET", "/healthz"),
+        }.get(args.endpoint) or ("GET", args.endpoint)
+
+    queries = []
+    with app.app_context():
+        @event.listens_for(db.engine, "before_cursor_execute")
+        def count(conn, cursor, statement, params, context, executemany):
+            queries.append(statement)
+
+    def once():
+        if method == "POST":
+            d = dict(data, attempt_key=uuid.uuid4().hex)
+            r = client.post(url, data=d)
+        else:
+            r = client.get(url)
+        assert r.status_code in (200, 302), (r.status_code, r.get_data(as_text=True)[:300])
+        return r
+
+    r = once()
+    queries.clear()
+    once()
+    per_request = list(queries)
+    t = time.perf_counter()
+    prof = cProfile.Profile()
+    if not args.time_only:
+        prof.enable()
+    for _ in range(args.n):
+        once()
+    prof.disable()
+    ms = (time.perf_counter() - t) * 1000 / args.n
+    print(f"{args.endpoint}: {method} {url}: {ms:.1f} ms/request, {len(per_request)} queries, "
+          f"{len(r.get_data())} bytes")
+    for q in per_request:
+        print("  SQL:", " ".join(q.split())[:160])
+    if args.time_only:
+        return
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(args.top)
+    print(out.getvalue())
+
+
+if __name__ == "__main__":
+    main()
