@@ -61,7 +61,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def _configure_sqlite(app: Flask) -> None:
-    """Foreign keys on, WAL journal and a busy timeout for every SQLite connection."""
+    """Foreign keys on, WAL journal, a busy timeout and larger caches for every SQLite connection."""
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
@@ -81,6 +81,10 @@ def _configure_sqlite(app: Flask) -> None:
         if app.config["SQLALCHEMY_DATABASE_URI"] not in ("sqlite://", "sqlite:///:memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # Read the file through the page cache by mmap and keep 32 MB of pages per connection
+            # (the default is 2 MB): module pages read 20 KB rows of HTML that then stay in memory.
+            cursor.execute("PRAGMA mmap_size=268435456")
+            cursor.execute("PRAGMA cache_size=-32768")
         cursor.close()
 
 

@@ -36,6 +36,7 @@ def main() -> None:
     p.add_argument("-n", type=int, default=50)
     p.add_argument("--top", type=int, default=25)
     p.add_argument("--time-only", action="store_true", help="no cProfile: the time per request as it is")
+    p.add_argument("--dump", metavar="FILE", help="also write the profile (pstats format) to FILE")
     args = p.parse_args()
 
     from sqlalchemy import event
@@ -101,6 +102,8 @@ def main() -> None:
         print("  SQL:", " ".join(q.split())[:160])
     if args.time_only:
         return
+    if args.dump:
+        prof.dump_stats(args.dump)
     out = io.StringIO()
     pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(args.top)
     print(out.getvalue())

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from app.services.accounts import MIN_PASSWORD_LENGTH
@@ -13,7 +14,7 @@ def strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-LANGUAGE_CHOICES = [("ru", "Русский"), ("ky", "Кыргызча"), ("en", "English")]
+LANGUAGE_CHOICES = [SelectChoice("ru", "Русский"), SelectChoice("ky", "Кыргызча"), SelectChoice("en", "English")]
 
 
 class LoginForm(FlaskForm):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms.fields.choices import SelectChoice
 
 from app.auth import bp
 from app.auth.forms import ApiTokenForm, LoginForm, LogoutForm, PasswordForm, ProfileForm, RegisterForm
@@ -23,7 +24,7 @@ def _register_limit() -> str:
 
 
 def _institution_choices():
-    return [(0, _("— none —"))] + [(i.id, i.name) for i in accounts.list_institutions()]
+    return [SelectChoice(0, _("— none —"))] + [SelectChoice(i.id, i.name) for i in accounts.list_institutions()]
 
 
 def _redirect_next(default: str):

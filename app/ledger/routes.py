@@ -7,6 +7,7 @@ import io
 from flask import Response, abort, flash, jsonify, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from app.credentials.pdf import render_certificate_pdf
 from app.credentials.transcript import TranscriptRow, render_transcript_pdf
@@ -25,8 +26,8 @@ def _status_label(status: str) -> str:
 
 def _track_choices():
     board = ledger.ledger_for(current_user)
-    return [("", _("— no track —"))] + [(p.track.slug, str(TRACK_LABELS.get(p.track.slug, p.track.slug)))
-                                       for p in board.levels]
+    return [SelectChoice("", _("— no track —"))] + [
+        SelectChoice(p.track.slug, str(TRACK_LABELS.get(p.track.slug, p.track.slug))) for p in board.levels]
 
 
 @bp.route("/credentials")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db
 from app.learn.forms import ActionForm
@@ -54,7 +55,8 @@ def index():
 @bp.route("/cohorts/new", methods=["GET", "POST"])
 def new_cohort():
     form = CohortForm()
-    form.institution.choices = [(0, _("— none —"))] + [(i.id, i.name) for i in accounts.list_institutions()]
+    form.institution.choices = [SelectChoice(0, _("— none —"))] + [
+        SelectChoice(i.id, i.name) for i in accounts.list_institutions()]
     if request.method == "GET" and current_user.institution_id:
         form.institution.data = current_user.institution_id
     if form.validate_on_submit():
@@ -71,7 +73,7 @@ def cohort(cohort_id: int):
     c = _cohort(cohort_id)
     assign = AssignCourseForm()
     taken = {cc.course_id for cc in c.courses}
-    assign.course.choices = [(course.id, f"{course.title} ({course.language})")
+    assign.course.choices = [SelectChoice(course.id, f"{course.title} ({course.language})")
                              for course in cohorts.assignable_courses() if course.id not in taken]
     return render_template(
         "teach/cohort.html", cohort=c, courses=cohorts.courses_of(c), members=cohorts.active_members(c),
@@ -84,7 +86,7 @@ def cohort(cohort_id: int):
 def assign_course(cohort_id: int):
     c = _cohort(cohort_id)
     form = AssignCourseForm()
-    form.course.choices = [(course.id, course.title) for course in cohorts.assignable_courses()]
+    form.course.choices = [SelectChoice(course.id, course.title) for course in cohorts.assignable_courses()]
     if form.validate_on_submit():
         try:
             cohorts.assign_course(c, form.course.data)

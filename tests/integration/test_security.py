@@ -104,6 +104,27 @@ def test_secure_cookies_in_production(monkeypatch, tmp_path):
     assert config.SESSION_COOKIE_SECURE
 
 
+def test_connections_are_pinged_only_where_a_server_can_drop_them(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "z" * 48)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/p.db")
+    assert ProductionConfig().SQLALCHEMY_ENGINE_OPTIONS["pool_pre_ping"] is False
+    monkeypatch.setenv("DATABASE_URL", "postgresql://sabak@db.example/sabak")
+    config = ProductionConfig()
+    assert config.SQLALCHEMY_DATABASE_URI.startswith("postgresql+psycopg://")
+    assert config.SQLALCHEMY_ENGINE_OPTIONS["pool_pre_ping"] is True
+
+
+def test_sqlite_connections_get_wal_foreign_keys_and_caches(monkeypatch, tmp_path):
+    from sqlalchemy import text
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/pragmas.db")
+    with app.app_context(), db.engine.connect() as conn:
+        pragma = {name: conn.execute(text(f"PRAGMA {name}")).scalar()
+                  for name in ("journal_mode", "foreign_keys", "synchronous", "cache_size", "mmap_size")}
+    assert pragma == {"journal_mode": "wal", "foreign_keys": 1, "synchronous": 1,
+                      "cache_size": -32768, "mmap_size": 268435456}
+
+
 def test_healthz_reports_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.get_json() == {"status": "ok", "database": "ok"}
