@@ -76,3 +76,18 @@ def test_the_checker_notices_a_missing_translation(tmp_path, monkeypatch):
     assert any("untranslated: 'Profile'" in p for p in problems)
     assert any("not in catalog" in p and "'Dashboard'" in p for p in problems)
     assert not any("'Log in'" in p for p in problems)
+
+
+@pytest.mark.parametrize("header, value, expected", [
+    ("ru", 1.5, "1,5"), ("ru", 8.0, "8"), ("ru", 1234.56, "1\xa0234,6"), ("en", 1.5, "1.5"),
+    ("en", 1234.56, "1,234.6"), ("ky", 12.25, "12,2"), ("ru", None, ""),
+])
+def test_hours_and_scores_are_written_as_the_reader_writes_numbers(app, header, value, expected):
+    # The filter remembers its results: asking twice, and in another language in between,
+    # must still give each language its own decimal mark.
+    render = app.jinja_env.from_string("{{ value|hours }}").render
+    for _ in range(2):
+        with app.test_request_context("/", headers={"Accept-Language": header}):
+            assert render(value=value) == expected
+        with app.test_request_context("/", headers={"Accept-Language": "en" if header != "en" else "ru"}):
+            render(value=value)
