@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urljoin, urlsplit
 
-from flask import Flask, abort, request
+from flask import Flask, abort, g, request, session
 from flask_login import current_user
 
 from app.models.people import Role
@@ -36,8 +36,10 @@ def register(app: Flask) -> None:
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if current_user and getattr(current_user, "is_authenticated", False):
-            # Personal pages must not be kept by shared caches or shown after logout via Back.
+        if "_user_id" in session or g.get("api_token_id") is not None:
+            # Personal pages (a logged-in session, or an API token's answers) must not be kept by
+            # shared caches or shown after logout via Back. Asked of the session and the token,
+            # not of current_user: after a commit that would re-read the user just for a header.
             response.headers.setdefault("Cache-Control", "private, no-store")
         return response
 

@@ -8,6 +8,7 @@ from babel.numbers import format_decimal
 from flask import Flask, request
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 LANGUAGE_NAMES = {"ru": "Русский", "ky": "Кыргызча", "en": "English"}
 TRACK_LABELS = {
@@ -68,6 +69,19 @@ def register(app: Flask) -> None:
     @app.template_filter("date")
     def date_filter(value: datetime | None, fmt: str = "long") -> str:
         return format_date(value, fmt) if value else ""
+
+    @app.template_filter("render_shared")
+    def render_shared(items, render, memo: dict) -> Markup:
+        """``render(item)`` for each item, joined; an item object seen before (in ``memo``, a dict
+        the page keeps) is not rendered again. For long lists of few distinct shared objects, such
+        as the cells of a progress matrix: keyed by identity, so the items must outlive the page."""
+        parts = []
+        for item in items:
+            html = memo.get(id(item))
+            if html is None:
+                html = memo[id(item)] = str(render(item))
+            parts.append(html)
+        return Markup("".join(parts))
 
     @app.template_filter("hours")
     def hours_filter(value: float | int | None) -> str:

@@ -208,7 +208,7 @@ def _active_module(course, module_slug: str):
 @login_required
 def my_progress():
     board = dashboard_service.dashboard_for(current_user, recent_attempts=0)  # not part of this answer
-    statuses = progress.statuses_by_course(current_user, [cp.course for cp in board.courses])
+    statuses = progress.statuses_by_course(current_user, {cp.course.id: cp.modules for cp in board.courses})
     return jsonify(courses=[
         serializers.course_progress(cp, statuses[cp.course.id]) for cp in board.courses
     ])

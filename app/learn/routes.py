@@ -164,11 +164,13 @@ def submit_attempt(slug: str, module_slug: str):
     questions = attempt_service.active_questions(module)
     responses = attempt_service.responses_from_form(questions, request.form)
 
-    def work():
-        return attempt_service.submit_attempt(current_user, _active_module(slug, module_slug), responses, key)
+    def work() -> int:
+        # The module and its questions read above stay valid on a retry: a rollback only expires
+        # them, and they reload on first use. The number is read before the commit expires it.
+        return attempt_service.submit_attempt(current_user, module, responses, key, questions).number
 
     try:
-        attempt = commit_with_retry(work)
+        number = commit_with_retry(work)
     except NotEnrolled:
         abort(403)
     except NoQuiz:
@@ -178,7 +180,7 @@ def submit_attempt(slug: str, module_slug: str):
         return redirect(url_for("learn.module", slug=slug, module_slug=module_slug))
     except BadResponses as exc:
         return _render_module(_module_page(slug, module_slug), errors=exc.errors, previous=request.form, status=400)
-    return redirect(url_for("learn.attempt_result", slug=slug, module_slug=module_slug, number=attempt.number))
+    return redirect(url_for("learn.attempt_result", slug=slug, module_slug=module_slug, number=number))
 
 
 @bp.route("/courses/<slug>/<module_slug>/attempts/<int:number>")

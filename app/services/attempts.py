@@ -147,13 +147,16 @@ def responses_from_form(questions: list[Question], form) -> dict[int, Any]:
     return responses
 
 
-def submit_attempt(user: User, module: Module, responses: Mapping[int, Any], idempotency_key: str) -> Attempt:
+def submit_attempt(user: User, module: Module, responses: Mapping[int, Any], idempotency_key: str,
+                   questions: list[Question] | None = None) -> Attempt:
     """Grade and store one attempt; flushes (the caller commits, with ``commit_with_retry``).
 
     Args:
         responses: {question id: raw response}; a missing or None response counts as unanswered.
         idempotency_key: the same form submitted twice records one attempt: the second call
             returns the first attempt.
+        questions: the module's ``active_questions``, when the caller already read them to parse
+            the form (they are then not read again).
     Raises:
         NotEnrolled, NoQuiz, AttemptLimitReached, BadResponses (wrong format; nothing stored).
     """
@@ -165,7 +168,7 @@ def submit_attempt(user: User, module: Module, responses: Mapping[int, Any], ide
         return existing
     if enrolment is None or not enrolment.is_active:
         raise NotEnrolled("Enrol in the course to take its quizzes.")
-    questions = active_questions(module)
+    questions = active_questions(module) if questions is None else questions
     if not questions:
         raise NoQuiz("This module has no quiz.")
     used = attempts_used(user, module)
@@ -173,7 +176,7 @@ def submit_attempt(user: User, module: Module, responses: Mapping[int, Any], ide
         raise AttemptLimitReached("You have used all attempts for this quiz.")
     graded = _grade_all(questions, responses)
     attempt = _store_attempt(user, module, used + 1, idempotency_key, graded)
-    progress.record_attempt(user, module, attempt)
+    progress.record_attempt(user, module, attempt, enrolment)
     return attempt
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models.catalog import Course, Module
@@ -115,6 +116,10 @@ def published_course(slug: str) -> Course:
     )
     if course is None:
         raise NotFound("There is no such course.")
+    # Each module's ``course`` is this very object. Said here, because otherwise ``module.course``
+    # runs a query once the caller keeps only the module (the session holds objects weakly).
+    for module in course.modules:
+        set_committed_value(module, "course", course)
     return course
 
 

@@ -80,8 +80,10 @@ def mark_done(user: User, module: Module) -> ModuleProgress:
     return row
 
 
-def record_attempt(user: User, module: Module, attempt: Attempt) -> None:
-    """Fold an attempt into the module's progress: count, best score, done when passed."""
+def record_attempt(user: User, module: Module, attempt: Attempt, enrolment: Enrolment | None = None) -> None:
+    """Fold an attempt into the module's progress: count, best score, done when passed.
+
+    ``enrolment``: the learner's enrolment in the course when the caller holds it already."""
     row = _get_or_create(user, module)
     row.attempt_count = (row.attempt_count or 0) + 1
     if row.best_score is None or attempt.score > row.best_score:
@@ -89,26 +91,29 @@ def record_attempt(user: User, module: Module, attempt: Attempt) -> None:
     if attempt.is_passed and row.done_at is None:
         row.done_at = utcnow()
     db.session.flush()
-    update_course_completion(user, module.course)
+    update_course_completion(user, module.course, enrolment)
 
 
-def update_course_completion(user: User, course: Course) -> bool:
-    """Set the enrolment's completion date once every active module is done; True if complete."""
-    enrolment = db.session.scalar(
-        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
-    )
+def update_course_completion(user: User, course: Course, enrolment: Enrolment | None = None) -> bool:
+    """Set the enrolment's completion date once every active module is done; True if complete.
+
+    ``enrolment``: the learner's enrolment in ``course`` when the caller holds it; else read here."""
+    if enrolment is None:
+        enrolment = db.session.scalar(
+            select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+        )
     if enrolment is None:
         return False
     if enrolment.completed_at is not None:
         return True
-    active = select(Module.id).where(Module.course_id == course.id, Module.retired_at.is_(None))
-    total = db.session.scalar(select(func.count()).select_from(active.subquery())) or 0
-    done = db.session.scalar(
-        select(func.count()).select_from(ModuleProgress).where(
-            ModuleProgress.user_id == user.id, ModuleProgress.done_at.is_not(None),
-            ModuleProgress.module_id.in_(active),
-        )
-    ) or 0
+    # Active modules, and how many of them the learner has done, in one pass.
+    total, done = db.session.execute(
+        select(func.count(Module.id), func.count(ModuleProgress.id))
+        .select_from(Module)
+        .outerjoin(ModuleProgress, (ModuleProgress.module_id == Module.id) & (ModuleProgress.user_id == user.id)
+                   & ModuleProgress.done_at.is_not(None))
+        .where(Module.course_id == course.id, Module.retired_at.is_(None))
+    ).one()
     if total and done >= total:
         enrolment.completed_at = utcnow()
         db.session.flush()
@@ -151,19 +156,23 @@ def modules_with_quiz(module_ids: list[int]) -> set[int]:
         .distinct()))
 
 
-def statuses_by_course(user: User, courses: list[Course]) -> dict[int, list[ModuleStatus]]:
-    """``module_statuses`` for several courses at once (the progress API): one progress query."""
-    modules = [m for c in courses for m in c.modules if m.retired_at is None]
-    rows = {r.module_id: r for r in db.session.scalars(
-        select(ModuleProgress).where(ModuleProgress.user_id == user.id,
-                                     ModuleProgress.module_id.in_([m.id for m in modules] or [-1])))}
-    result: dict[int, list[ModuleStatus]] = {c.id: [] for c in courses}
-    for m in modules:
-        result[m.course_id].append(_status_of(m, rows.get(m.id)))
-    return result
+def statuses_by_course(user: User, modules_by_course: dict[int, list]) -> dict[int, list[ModuleStatus]]:
+    """``module_statuses`` for several courses at once (the progress API), in one query.
+
+    ``modules_by_course``: {course id: its active modules in order}, ORM objects or the plain rows
+    of ``dashboard.CourseProgress.modules``; progress is read as plain rows too.
+    """
+    ids = [m.id for modules in modules_by_course.values() for m in modules]
+    rows = {r.module_id: r for r in db.session.execute(
+        select(ModuleProgress.module_id, ModuleProgress.done_at, ModuleProgress.visited_at,
+               ModuleProgress.attempt_count, ModuleProgress.best_score)
+        .where(ModuleProgress.user_id == user.id, ModuleProgress.module_id.in_(ids or [-1])))}
+    return {course_id: [_status_of(m, rows.get(m.id)) for m in modules]
+            for course_id, modules in modules_by_course.items()}
 
 
-def _status_of(module: Module, row: ModuleProgress | None) -> ModuleStatus:
+def _status_of(module: Module, row) -> ModuleStatus:
+    """``row``: the learner's ModuleProgress (object or plain row with its columns), or None."""
     if row is None:
         return ModuleStatus(module, "not-started", None, 0)
     status = "done" if row.done_at else ("started" if row.attempt_count or row.visited_at else "not-started")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -17,6 +18,7 @@ from app.models.catalog import Course, Module
 from app.models.cohorts import Cohort, CohortMember
 from app.models.learning import Attempt, Enrolment, ModuleProgress
 from app.models.people import User
+from app.services.catalog import HEAVY_MODULE_COLUMNS
 
 SORTS = ("name", "progress", "score")
 
@@ -72,36 +74,46 @@ class Matrix:
 def progress_matrix(cohort: Cohort, course: Course, sort: str = "name") -> Matrix:
     """Learners by modules: status, best score and attempt count per cell, totals both ways."""
     modules = list(db.session.scalars(
-        select(Module).where(Module.course_id == course.id, Module.retired_at.is_(None)).order_by(Module.position)))
+        select(Module).where(Module.course_id == course.id, Module.retired_at.is_(None))
+        .options(*HEAVY_MODULE_COLUMNS).order_by(Module.position)))  # no 20 KB of HTML per module
     learners = list(db.session.scalars(
         select(User).join(CohortMember, CohortMember.user_id == User.id)
         .where(CohortMember.cohort_id == cohort.id, CohortMember.removed_at.is_(None)).order_by(User.name)))
-    learner_ids = [u.id for u in learners] or [-1]
-    module_ids = [m.id for m in modules] or [-1]
+    learner_ids = [u.id for u in learners]
+    module_ids = [m.id for m in modules]
     # Plain column tuples, not ORM objects: a 200-learner cohort in a 20-module course is 4,000
     # rows, and building an identity-mapped object for each was most of the report's time.
     # Equal cells are one shared (frozen) Cell, so the template renders each distinct cell once.
+    # The loops below run 4,000 times: plain tuples and ids, no ORM attribute access inside.
     cells: dict[tuple, Cell] = {}
-    progress: dict[tuple[int, int], Cell] = {}
-    for p in db.session.execute(
+    progress: dict[int, dict[int, Cell]] = {}
+    for user_id, module_id, visited, done, best, count in db.session.execute(
         select(ModuleProgress.user_id, ModuleProgress.module_id,
-               ModuleProgress.visited_at.is_not(None).label("visited_at"),
-               ModuleProgress.done_at.is_not(None).label("done_at"),
+               ModuleProgress.visited_at.is_not(None), ModuleProgress.done_at.is_not(None),
                ModuleProgress.best_score, ModuleProgress.attempt_count)
-        .where(ModuleProgress.user_id.in_(learner_ids), ModuleProgress.module_id.in_(module_ids))
+        .where(ModuleProgress.user_id.in_(learner_ids or [-1]), ModuleProgress.module_id.in_(module_ids or [-1]))
     ):
-        key = (bool(p.visited_at), bool(p.done_at), p.best_score, p.attempt_count)
+        key = (bool(visited), bool(done), best, count)
         cell = cells.get(key)
         if cell is None:
-            cell = cells[key] = _cell(p)
-        progress[(p.user_id, p.module_id)] = cell
+            cell = cells[key] = _cell(_ProgressFlags(*key))
+        progress.setdefault(user_id, {})[module_id] = cell
     completed = set(db.session.scalars(
-        select(Enrolment.user_id).where(Enrolment.course_id == course.id, Enrolment.user_id.in_(learner_ids),
+        select(Enrolment.user_id).where(Enrolment.course_id == course.id, Enrolment.user_id.in_(learner_ids or [-1]),
                                         Enrolment.completed_at.is_not(None))))
-    rows = [MatrixRow(u, [progress.get((u.id, m.id)) or _NOT_STARTED for m in modules], u.id in completed)
-            for u in learners]
+    rows = []
+    for learner, learner_id in zip(learners, learner_ids):
+        mine = progress.get(learner_id, {})
+        rows.append(MatrixRow(learner, [mine.get(m, _NOT_STARTED) for m in module_ids], learner_id in completed))
     rows = _sorted(rows, sort)
     return Matrix(cohort, course, modules, rows, _totals(modules, rows), sort if sort in SORTS else "name")
+
+
+class _ProgressFlags(NamedTuple):
+    visited_at: bool
+    done_at: bool
+    best_score: float | None
+    attempt_count: int
 
 
 def _cell(p) -> Cell:

@@ -69,6 +69,15 @@ def test_security_headers(client):
     assert response.headers["X-Frame-Options"] == "DENY"
 
 
+def test_personal_pages_are_not_kept_by_caches_and_public_ones_may_be(client, auth):
+    assert "no-store" not in client.get("/courses").headers.get("Cache-Control", "")
+    auth.login(role="learner")
+    for path in ("/dashboard", "/courses", "/profile"):
+        assert client.get(path).headers["Cache-Control"] == "private, no-store", path
+    auth.logout()
+    assert "no-store" not in client.get("/courses").headers.get("Cache-Control", "")
+
+
 def test_pages_have_no_inline_script_or_style(client, auth):
     auth.login(role="admin")
     for path in ["/", "/dashboard", "/profile", "/admin/users", "/teach/"]:
