@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, exists, func, select
 from sqlalchemy.orm import defer, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
-from app.models.catalog import Course, Module
+from app.models.catalog import Course, Module, Question
 from app.models.learning import Attempt, Enrolment, ModuleProgress
 from app.models.people import User
 from app.services import progress
@@ -177,8 +177,8 @@ def course_page(user: User | None, slug: str, *, with_translations: bool = True)
 class ModulePage:
     course: Course
     module: Module
-    previous: Module | None
-    next: Module | None
+    previous: Row | None  # the neighbours in the outline: id, slug, title...
+    next: Row | None
     enrolment: Enrolment | None
     status: progress.ModuleStatus
     has_quiz: bool
@@ -189,25 +189,47 @@ class ModulePage:
         return self.enrolment is not None and self.enrolment.is_active
 
 
+def course_outline(course_id: int) -> list[Row]:
+    """The course's active modules in order, as plain rows: id, slug, title, position, minutes,
+    kind and has_quiz (an active question exists). No ORM objects and no module text."""
+    has_quiz = exists().where(Question.module_id == Module.id, Question.retired_at.is_(None))
+    return list(db.session.execute(
+        select(Module.id, Module.slug, Module.title, Module.position, Module.minutes, Module.kind,
+               has_quiz.label("has_quiz"))
+        .where(Module.course_id == course_id, Module.retired_at.is_(None)).order_by(Module.position)
+    ))
+
+
 def module_page(user: User | None, slug: str, module_slug: str) -> ModulePage:
-    """Everything the module page shows except the quiz form (see attempts.quiz_view)."""
-    page = course_page(user, slug, with_translations=False)
-    statuses = page.modules
-    index = next((i for i, s in enumerate(statuses) if s.module.slug == module_slug), None)
+    """Everything the module page shows except the quiz form (see attempts.quiz_view).
+
+    The page shows one module and its neighbours, so it reads the outline of the course as plain
+    rows and builds an ORM object for this module only (and the learner's progress in it only):
+    building all twenty modules and their statuses was most of the page's time.
+    """
+    course = db.session.scalar(select(Course).where(Course.slug == slug, Course.retired_at.is_(None)))
+    if course is None:
+        raise NotFound("There is no such course.")
+    outline = course_outline(course.id)
+    index = next((i for i, row in enumerate(outline) if row.slug == module_slug), None)
     if index is None:
         raise NotFound("There is no such module in this course.")
-    module = statuses[index].module
-    has_quiz = progress.module_has_quiz(module)
-    last = None
-    if has_quiz and user is not None and getattr(user, "is_authenticated", False):  # shown with the quiz only
-        last = db.session.scalar(
-            select(Attempt).where(Attempt.user_id == user.id, Attempt.module_id == module.id)
-            .order_by(Attempt.number.desc()).limit(1))
+    module = db.session.scalar(select(Module).where(Module.id == outline[index].id).options(defer(Module.search_text)))
+    set_committed_value(module, "course", course)
+    enrolment = row = last = None
+    if user is not None and getattr(user, "is_authenticated", False):
+        enrolment = db.session.scalar(
+            select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id))
+        row = progress.progress_for(user, module)
+        if outline[index].has_quiz:  # the last result is shown with the quiz only
+            last = db.session.scalar(
+                select(Attempt).where(Attempt.user_id == user.id, Attempt.module_id == module.id)
+                .order_by(Attempt.number.desc()).limit(1))
     return ModulePage(
-        page.course, module,
-        statuses[index - 1].module if index > 0 else None,
-        statuses[index + 1].module if index + 1 < len(statuses) else None,
-        page.enrolment, statuses[index], has_quiz, last,
+        course, module,
+        outline[index - 1] if index > 0 else None,
+        outline[index + 1] if index + 1 < len(outline) else None,
+        enrolment, progress.status_of(module, row), bool(outline[index].has_quiz), last,
     )
 
 

@@ -146,7 +146,7 @@ def module_statuses(user: User | None, course: Course) -> list[ModuleStatus]:
                 )
             )
         }
-    return [_status_of(m, rows.get(m.id)) for m in modules]
+    return [status_of(m, rows.get(m.id)) for m in modules]
 
 
 def modules_with_quiz(module_ids: list[int]) -> set[int]:
@@ -167,11 +167,11 @@ def statuses_by_course(user: User, modules_by_course: dict[int, list]) -> dict[i
         select(ModuleProgress.module_id, ModuleProgress.done_at, ModuleProgress.visited_at,
                ModuleProgress.attempt_count, ModuleProgress.best_score)
         .where(ModuleProgress.user_id == user.id, ModuleProgress.module_id.in_(ids or [-1])))}
-    return {course_id: [_status_of(m, rows.get(m.id)) for m in modules]
+    return {course_id: [status_of(m, rows.get(m.id)) for m in modules]
             for course_id, modules in modules_by_course.items()}
 
 
-def _status_of(module: Module, row) -> ModuleStatus:
+def status_of(module: Module, row) -> ModuleStatus:
     """``row``: the learner's ModuleProgress (object or plain row with its columns), or None."""
     if row is None:
         return ModuleStatus(module, "not-started", None, 0)
