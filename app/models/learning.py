@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -62,10 +62,14 @@ class Attempt(TimestampMixin, db.Model):
         # the next number or is refused by the attempt limit. Nothing is lost or double-counted.
         UniqueConstraint("user_id", "module_id", "number"),
         UniqueConstraint("user_id", "idempotency_key"),
+        # A learner's attempts newest first (the dashboard's latest five, the history page) read
+        # straight from the index, however long the learner's history grows; it also serves every
+        # lookup by user_id alone.
+        Index("ix_quiz_attempts_user_id_submitted_at", "user_id", "submitted_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     module_id: Mapped[int] = mapped_column(ForeignKey("course_modules.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     idempotency_key: Mapped[str] = mapped_column(String(64))
