@@ -26,7 +26,7 @@ from sqlalchemy import text as sql_text
 
 from app.extensions import db
 from app.models.catalog import Course, Module
-from app.models.search import SQLITE_FTS_TABLE, SearchDocument, document_tsvector
+from app.models.search import SQLITE_FTS_TABLE, SearchDocument, document_tsvector, fold_yo, pg_fold_yo
 
 MAX_QUERY_CHARS = 200  # a search box query; longer input is cut, not rejected
 MAX_WORDS = 8  # each word is a prefix scan: bound the work one request can cause
@@ -112,9 +112,10 @@ def search_course_ids(query: str, language: str | None = None) -> list[int]:
 
 
 def query_words(query: str | None) -> list[str]:
-    """The distinct lowercase words of ``query``, in order, at most MAX_WORDS of them."""
+    """The distinct lowercase words of ``query``, in order, at most MAX_WORDS of them, with ё as е
+    (as the index stores it: see app.models.search)."""
     query = query or ""
-    text = unicodedata.normalize("NFC", query[:MAX_QUERY_CHARS]).lower()
+    text = fold_yo(unicodedata.normalize("NFC", query[:MAX_QUERY_CHARS]).lower())
     words = _WORD.findall(text)
     if len(query) > MAX_QUERY_CHARS and query[MAX_QUERY_CHARS - 1:MAX_QUERY_CHARS + 1].isalnum():
         words = words[:-1]  # the cut went through this word
@@ -171,9 +172,9 @@ def _postgresql_matches(words: list[str]) -> Select:
     prefix, joined by ``&``. The match uses the GIN-indexed vector; only matching rows are ranked,
     on a vector weighted title A / body D (ts_rank's counterpart of the SQLite column weights)."""
     tsquery = func.to_tsquery(_SIMPLE, " & ".join(f"'{w}':*" for w in words))
-    title = func.to_tsvector(_SIMPLE, SearchDocument.title)
+    title = func.to_tsvector(_SIMPLE, pg_fold_yo(SearchDocument.title))
     weighted = func.setweight(title, sql_text("'A'")).op("||")(
-        func.setweight(func.to_tsvector(_SIMPLE, SearchDocument.body), sql_text("'D'"))
+        func.setweight(func.to_tsvector(_SIMPLE, pg_fold_yo(SearchDocument.body)), sql_text("'D'"))
     )
     return (
         _columns(title.bool_op("@@")(tsquery), func.ts_rank(weighted, tsquery))
@@ -207,5 +208,7 @@ def _first_hit(text: str, words: list[str]) -> int:
     """Where the first word of ``text`` beginning with one of ``words`` starts (0 if none)."""
     if not words:
         return 0
-    found = re.search(r"(?<![^\W_])(?:" + "|".join(map(re.escape, words)) + ")", text, re.IGNORECASE)
+    # Searched in the folded text, whose characters stand where the original's do.
+    words = [fold_yo(word) for word in words]
+    found = re.search(r"(?<![^\W_])(?:" + "|".join(map(re.escape, words)) + ")", fold_yo(text), re.IGNORECASE)
     return found.start() if found else 0
