@@ -160,9 +160,9 @@ class CoursePage:
         return next((m.module for m in self.modules if m.status != "done"), None)
 
 
-def course_page(user: User | None, slug: str, *, with_translations: bool = True) -> CoursePage:
-    """The course page; ``with_translations=False`` skips the other language versions (a module
-    page does not show them)."""
+def course_page(user: User | None, slug: str) -> CoursePage:
+    """The course page: the course, the learner's enrolment and status in every module, and the
+    other language versions."""
     course = published_course(slug)
     enrolment = None
     if user is not None and getattr(user, "is_authenticated", False):
@@ -170,7 +170,7 @@ def course_page(user: User | None, slug: str, *, with_translations: bool = True)
             select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id))
     statuses = progress.module_statuses(user, course)
     minutes = sum(m.module.minutes or 0 for m in statuses)
-    return CoursePage(course, enrolment, statuses, translations_of(course) if with_translations else [], minutes)
+    return CoursePage(course, enrolment, statuses, translations_of(course), minutes)
 
 
 @dataclass
