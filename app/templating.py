@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from babel.numbers import format_decimal
 from flask import Flask, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -47,6 +47,21 @@ def response_error(qtype: str) -> str:
     return str(RESPONSE_ERRORS.get(qtype, _l("This answer could not be read. Please answer again.")))
 
 
+def _remembered(label):
+    """``label`` with its answers kept for one page: the context processor makes a new one for
+    every render (so every locale), and a page of fifty course cards asks for the same few labels
+    fifty times, each a trip through Flask-Babel."""
+    answers: dict = {}
+
+    def remembered(value):
+        try:
+            return answers[value]
+        except KeyError:
+            answers[value] = answer = label(value)
+            return answer
+    return remembered
+
+
 def register(app: Flask) -> None:
     @app.context_processor
     def inject_globals():
@@ -55,9 +70,13 @@ def register(app: Flask) -> None:
             "language_names": LANGUAGE_NAMES,
             "languages": app.config["LANGUAGES"],
             "current_path": request.full_path.rstrip("?") if request else "/",
-            "track_label": lambda code: str(TRACK_LABELS.get(code, code)),
-            "audience_label": lambda code: str(AUDIENCE_LABELS.get(code, code)),
-            "kind_label": lambda code: str(KIND_LABELS.get(code, code)),
+            "track_label": _remembered(lambda code: str(TRACK_LABELS.get(code, code))),
+            "audience_label": _remembered(lambda code: str(AUDIENCE_LABELS.get(code, code))),
+            "kind_label": _remembered(lambda code: str(KIND_LABELS.get(code, code))),
+            "module_count_label": _remembered(
+                lambda n: ngettext("%(num)d module", "%(num)d modules", n)),
+            "credit_hours_label": _remembered(
+                lambda hours: gettext("%(hours)s h credit", hours=hours_filter(hours))),
             "response_error": response_error,
             "flag_text": flag_text,
         }
@@ -83,12 +102,14 @@ def register(app: Flask) -> None:
             parts.append(html)
         return Markup("".join(parts))
 
-    @app.template_filter("hours")
-    def hours_filter(value: float | int | None) -> str:
-        """8.0 -> '8', 1.5 -> '1,5' in Russian: numbers as the reader writes them."""
-        if value is None:
-            return ""
-        return _format_tenths(round(float(value), 1), str(get_locale()))
+    app.template_filter("hours")(hours_filter)
+
+
+def hours_filter(value: float | int | None) -> str:
+    """8.0 -> '8', 1.5 -> '1,5' in Russian: numbers as the reader writes them."""
+    if value is None:
+        return ""
+    return _format_tenths(round(float(value), 1), str(get_locale()))
 
 
 @lru_cache(maxsize=8192)
