@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from babel.numbers import format_decimal
 from flask import Flask, request
@@ -47,35 +47,23 @@ def response_error(qtype: str) -> str:
     return str(RESPONSE_ERRORS.get(qtype, _l("This answer could not be read. Please answer again.")))
 
 
-def _remembered(label):
-    """``label`` with its answers kept for one page: the context processor makes a new one for
-    every render (so every locale), and a page of fifty course cards asks for the same few labels
-    fifty times, each a trip through Flask-Babel."""
-    answers: dict = {}
-
-    def remembered(value):
-        try:
-            return answers[value]
-        except KeyError:
-            answers[value] = answer = label(value)
-            return answer
-    return remembered
-
-
 def register(app: Flask) -> None:
     @app.context_processor
     def inject_globals():
+        # The label helpers are cached per render (a new cache each time, so each page's locale):
+        # a page of fifty course cards asks for the same few labels fifty times, each a trip
+        # through Flask-Babel.
         return {
             "current_locale": str(get_locale()),
             "language_names": LANGUAGE_NAMES,
             "languages": app.config["LANGUAGES"],
             "current_path": request.full_path.rstrip("?") if request else "/",
-            "track_label": _remembered(lambda code: str(TRACK_LABELS.get(code, code))),
-            "audience_label": _remembered(lambda code: str(AUDIENCE_LABELS.get(code, code))),
-            "kind_label": _remembered(lambda code: str(KIND_LABELS.get(code, code))),
-            "module_count_label": _remembered(
+            "track_label": cache(lambda code: str(TRACK_LABELS.get(code, code))),
+            "audience_label": cache(lambda code: str(AUDIENCE_LABELS.get(code, code))),
+            "kind_label": cache(lambda code: str(KIND_LABELS.get(code, code))),
+            "module_count_label": cache(
                 lambda n: ngettext("%(num)d module", "%(num)d modules", n)),
-            "credit_hours_label": _remembered(
+            "credit_hours_label": cache(
                 lambda hours: gettext("%(hours)s h credit", hours=hours_filter(hours))),
             "response_error": response_error,
             "flag_text": flag_text,

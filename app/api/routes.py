@@ -148,7 +148,7 @@ def submit_attempt(slug: str, module: str):
     key, responses = _attempt_request(questions)
 
     def work() -> tuple[Any, bool]:
-        fresh = _active_module(catalog_service.published_course(slug), module)
+        fresh = catalog_service.active_module(catalog_service.published_course(slug), module)
         before = attempt_service.attempts_used(current_user, fresh)
         attempt = attempt_service.submit_attempt(current_user, fresh, responses, key)
         return attempt, attempt.module_id == fresh.id and attempt.number > before
@@ -195,13 +195,6 @@ def _attempt_request(questions) -> tuple[str, dict[int, Any]]:
     if unknown:
         _fail(400, _("There is no question %(id)s in this quiz.", id=unknown[0]))
     return key, {by_ident[ident].id: value for ident, value in answers.items()}
-
-
-def _active_module(course, module_slug: str):
-    module = next((m for m in course.modules if m.slug == module_slug and m.retired_at is None), None)
-    if module is None:
-        raise NotFound("There is no such module in this course.")
-    return module
 
 
 @bp.route("/me/progress")

@@ -143,13 +143,10 @@ def mark_done(slug: str, module_slug: str):
 
 
 def _active_module(slug: str, module_slug: str):
-    """The published course's active module, or 404: what the module page would find, without
-    the rest of the page (progress, navigation) that a submission does not show."""
-    course = _course_or_404(slug)
-    module = next((m for m in course.modules if m.slug == module_slug and m.retired_at is None), None)
-    if module is None:
+    try:
+        return catalog_service.active_module(catalog_service.published_course(slug), module_slug)
+    except NotFound:
         abort(404)
-    return module
 
 
 @bp.route("/courses/<slug>/<module_slug>/attempts", methods=["POST"])

@@ -160,7 +160,7 @@ def submit_attempt(user: User, module: Module, responses: Mapping[int, Any], ide
     Raises:
         NotEnrolled, NoQuiz, AttemptLimitReached, BadResponses (wrong format; nothing stored).
     """
-    enrolment = enrolment_service.lock_enrolment(user, module.course)
+    enrolment = enrolment_service.enrolment_for(user, module.course, lock=True)
     existing = db.session.scalar(
         select(Attempt).where(Attempt.user_id == user.id, Attempt.idempotency_key == idempotency_key)
     )

@@ -123,6 +123,15 @@ def published_course(slug: str) -> Course:
     return course
 
 
+def active_module(course: Course, module_slug: str) -> Module:
+    """The course's active module by its slug (NotFound if none): what a submission needs, without
+    the rest of the module page (progress, navigation)."""
+    module = next((m for m in course.modules if m.slug == module_slug and m.retired_at is None), None)
+    if module is None:
+        raise NotFound("There is no such module in this course.")
+    return module
+
+
 def translations_of(course: Course) -> list[Course]:
     """The other language versions: the original and every course translating it."""
     root = course.translation_of or course.slug

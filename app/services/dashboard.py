@@ -68,7 +68,7 @@ def site_overview() -> SiteOverview:
 
 def dashboard_for(user: User, *, recent_attempts: int = 5) -> Dashboard:
     """The learner's active enrolments with progress, and their latest attempts (``recent_attempts``
-    of them; 0 skips their three queries for callers that do not show them).
+    of them; 0 skips their query for callers that do not show them).
 
     Modules are read as plain rows, not ORM objects: a learner in six courses of twenty modules
     made this page build 120 Module objects to count them, most of its time (bench/README.md).

@@ -10,26 +10,18 @@ from app.models.learning import Enrolment
 from app.models.people import User
 
 
-def enrolment_for(user: User, course: Course) -> Enrolment | None:
-    """The user's enrolment in the course, active or left, or None."""
-    return db.session.scalar(
-        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
-    )
+def enrolment_for(user: User, course: Course, *, lock: bool = False) -> Enrolment | None:
+    """The user's enrolment in the course, active or left, or None.
 
-
-def lock_enrolment(user: User, course: Course) -> Enrolment | None:
-    """The user's enrolment, read with ``SELECT ... FOR UPDATE`` (a no-op on SQLite).
-
-    Everything that numbers or counts a learner's attempts in a course takes this lock first, so
+    ``lock``: read it with ``SELECT ... FOR UPDATE`` (a no-op on SQLite, which serialises writers
+    anyway). Everything that numbers or counts a learner's attempts in a course locks it first, so
     that on PostgreSQL two workers submitting for the same learner queue behind each other instead
-    of both computing the same "next attempt number". SQLite already serialises writers.
+    of both computing the same "next attempt number".
     """
-    return db.session.scalar(
-        select(Enrolment)
-        .where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    stmt = select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(stmt)
 
 
 def is_enrolled(user: User, course: Course) -> bool:

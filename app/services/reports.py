@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -96,7 +95,7 @@ def progress_matrix(cohort: Cohort, course: Course, sort: str = "name") -> Matri
         key = (bool(visited), bool(done), best, count)
         cell = cells.get(key)
         if cell is None:
-            cell = cells[key] = _cell(_ProgressFlags(*key))
+            cell = cells[key] = _cell(*key)
         progress.setdefault(user_id, {})[module_id] = cell
     completed = set(db.session.scalars(
         select(Enrolment.user_id).where(Enrolment.course_id == course.id, Enrolment.user_id.in_(learner_ids or [-1]),
@@ -109,20 +108,10 @@ def progress_matrix(cohort: Cohort, course: Course, sort: str = "name") -> Matri
     return Matrix(cohort, course, modules, rows, _totals(modules, rows), sort if sort in SORTS else "name")
 
 
-class _ProgressFlags(NamedTuple):
-    visited_at: bool
-    done_at: bool
-    best_score: float | None
-    attempt_count: int
-
-
-def _cell(p) -> Cell:
-    """A matrix cell from a progress row: anything with done_at, visited_at (dates or flags),
-    best_score and attempt_count."""
-    if p is None:
-        return _NOT_STARTED
-    status = "done" if p.done_at else ("started" if p.attempt_count or p.visited_at else "not-started")
-    return Cell(status, p.best_score, p.attempt_count or 0)
+def _cell(visited: bool, done: bool, best_score: float | None, attempt_count: int | None) -> Cell:
+    """A matrix cell from the flags and figures of a learner's progress row in a module."""
+    status = "done" if done else ("started" if attempt_count or visited else "not-started")
+    return Cell(status, best_score, attempt_count or 0)
 
 
 def _sorted(rows: list[MatrixRow], sort: str) -> list[MatrixRow]:
