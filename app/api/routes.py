@@ -137,7 +137,7 @@ def quiz(slug: str, module: str):
     view = attempt_service.quiz_view(current_user, page.module)
     if view is None:
         return error_response(404, _("This module has no quiz."))
-    return jsonify(serializers.quiz(view))
+    return jsonify(serializers.quiz(view, page.course.slug))
 
 
 @bp.route("/courses/<slug>/modules/<module>/attempts", methods=["POST"])

@@ -72,10 +72,10 @@ def module_entry(status: ModuleStatus, has_quiz: bool, authenticated: bool) -> d
     return data
 
 
-def quiz(view: QuizView) -> dict[str, Any]:
+def quiz(view: QuizView, course_slug: str) -> dict[str, Any]:
     m = view.module
     return {
-        "course": m.course.slug, "module": m.slug, "pass_mark": m.quiz_pass_mark,
+        "course": course_slug, "module": m.slug, "pass_mark": m.quiz_pass_mark,
         "attempts_allowed": view.attempts_allowed, "attempts_used": view.attempts_used,
         "attempts_left": view.attempts_left, "best_score": view.best_score,
         "idempotency_key": view.idempotency_key,

@@ -135,7 +135,7 @@ def mark_done(slug: str, module_slug: str):
     if not page.is_enrolled:
         abort(403)
     if ActionForm().validate_on_submit() and not page.has_quiz:
-        commit_with_retry(lambda: progress.mark_done(current_user, _module_page(slug, module_slug).module))
+        commit_with_retry(lambda: progress.mark_done(current_user, _active_module(slug, module_slug)))
         flash(_("Module marked as done."), "success")
         if page.next is not None:
             return redirect(url_for("learn.module", slug=slug, module_slug=page.next.slug))

@@ -5,11 +5,11 @@ from app.models.cohorts import Cohort, CohortCourse, CohortInstructor, CohortMem
 from app.models.learning import Answer, Attempt, Enrolment, ModuleProgress
 from app.models.people import Institution, InstitutionKind, Region, Role, User
 from app.models.search import SearchDocument
-from app.models.security import RateLimitCounter
+from app.models.security import RateLimitCounter, Revision
 from app.models.tokens import ApiToken
 
 __all__ = [
     "ApiToken", "Certificate", "LedgerEntry", "Track", "Cohort", "CohortCourse", "CohortInstructor", "CohortMember",
     "Answer", "Attempt", "Course", "Enrolment", "Institution", "InstitutionKind", "Module",
-    "ModuleProgress", "Question", "RateLimitCounter", "Region", "Role", "SearchDocument", "User",
+    "ModuleProgress", "Question", "RateLimitCounter", "Region", "Revision", "Role", "SearchDocument", "User",
 ]

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models.catalog import Course, Module, Question
 from app.models.learning import Attempt, Enrolment, ModuleProgress
 from app.models.people import User
-from app.services import progress
+from app.services import curriculum_cache, progress
 from app.services.errors import NotFound
 
 LANGUAGES = ("ru", "ky", "en")
@@ -184,8 +184,11 @@ def course_page(user: User | None, slug: str) -> CoursePage:
 
 @dataclass
 class ModulePage:
-    course: Course
-    module: Module
+    """The module page's data. ``course`` and ``module`` are the curriculum's plain rows (see
+    curriculum_cache): read-only, with the columns as attributes; ``module`` has no ``course``."""
+
+    course: Row
+    module: Row
     previous: Row | None  # the neighbours in the outline: id, slug, title...
     next: Row | None
     enrolment: Enrolment | None
@@ -198,33 +201,29 @@ class ModulePage:
         return self.enrolment is not None and self.enrolment.is_active
 
 
-def course_outline(course_id: int) -> list[Row]:
-    """The course's active modules in order, as plain rows: id, slug, title, position, minutes,
-    kind and has_quiz (an active question exists). No ORM objects and no module text."""
-    has_quiz = exists().where(Question.module_id == Module.id, Question.retired_at.is_(None))
-    return list(db.session.execute(
-        select(Module.id, Module.slug, Module.title, Module.position, Module.minutes, Module.kind,
-               has_quiz.label("has_quiz"))
-        .where(Module.course_id == course_id, Module.retired_at.is_(None)).order_by(Module.position)
-    ))
+def course_outline(course_id: int) -> tuple[Row, ...]:
+    """The course's active modules in order, as plain rows: id, course_id, slug, title, position,
+    minutes, kind and has_quiz (an active question exists). No ORM objects and no module text."""
+    return curriculum_cache.current().outline(course_id)
 
 
 def module_page(user: User | None, slug: str, module_slug: str) -> ModulePage:
     """Everything the module page shows except the quiz form (see attempts.quiz_view).
 
-    The page shows one module and its neighbours, so it reads the outline of the course as plain
-    rows and builds an ORM object for this module only (and the learner's progress in it only):
-    building all twenty modules and their statuses was most of the page's time.
+    The course, its outline and the module's text come from the worker's copy of the curriculum
+    (curriculum_cache); what is the learner's own (enrolment, progress, last attempt) is read here.
     """
-    course = db.session.scalar(select(Course).where(Course.slug == slug, Course.retired_at.is_(None)))
+    curriculum = curriculum_cache.current()
+    course = curriculum.course(slug)
     if course is None:
         raise NotFound("There is no such course.")
-    outline = course_outline(course.id)
+    outline = curriculum.outline(course.id)
     index = next((i for i, row in enumerate(outline) if row.slug == module_slug), None)
     if index is None:
         raise NotFound("There is no such module in this course.")
-    module = db.session.scalar(select(Module).where(Module.id == outline[index].id).options(defer(Module.search_text)))
-    set_committed_value(module, "course", course)
+    module = curriculum.module(outline[index].id)
+    if module is None:  # retired between the two reads
+        raise NotFound("There is no such module in this course.")
     enrolment = row = last = None
     if user is not None and getattr(user, "is_authenticated", False):
         enrolment = db.session.scalar(

@@ -25,6 +25,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until_serving(proc: subprocess.Popen, base: str) -> None:
+    """Wait for gunicorn to answer /healthz; fail with its output if it dies or takes over 60 s."""
+    deadline = time.monotonic() + 60  # a fresh clone compiles every module on first import
+    while True:
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=5)
+            return
+        except OSError:  # refused, reset or timed out while the workers start: wait and retry
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                pytest.fail("gunicorn did not start: " + proc.stdout.read().decode(errors="replace"))
+            time.sleep(0.2)
+
+
 @pytest.fixture
 def gunicorn_two_workers(app):
     factories.make_user(email="learner@example.kg")
@@ -41,16 +55,7 @@ def gunicorn_two_workers(app):
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60  # a fresh clone compiles every module on first import
-    while True:
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=5)
-            break
-        except OSError:  # refused, reset or timed out while the workers start: wait and retry
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("gunicorn did not start: " + proc.stdout.read().decode(errors="replace"))
-            time.sleep(0.2)
+    wait_until_serving(proc, base)
     yield base
     proc.terminate()
     proc.wait(timeout=20)

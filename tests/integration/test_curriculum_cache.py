@@ -1,0 +1,144 @@
+"""Each worker's copy of the curriculum follows the database: a sync is seen by every worker at once."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Course, Module, Revision
+from app.services import curriculum_cache
+from app.services.sync import sync_all
+from tests import factories
+from tests.conftest import ROOT
+from tests.integration.test_workers import free_port, wait_until_serving
+
+NEW_TEXT = "Новый абзац после правки файла."
+
+
+def sync(folder: Path):
+    report = sync_all([folder], commit=db.session.commit, rollback=db.session.rollback)
+    assert report.ok, report
+    return report
+
+
+def revision() -> int:
+    return db.session.scalar(select(Revision.value).where(Revision.name == "curriculum")) or 0
+
+
+def edit_lesson(folder: Path) -> None:
+    lesson = next(folder.glob("01-*.md"))
+    lesson.write_text(lesson.read_text(encoding="utf-8") + f"\n{NEW_TEXT}\n", encoding="utf-8")
+
+
+def test_a_sync_that_changes_a_course_bumps_the_revision_and_an_unchanged_one_does_not(app, tmp_path):
+    folder = factories.write_course(tmp_path)
+    sync(folder)
+    first = revision()
+    assert first >= 1
+    sync(folder)
+    assert revision() == first
+    edit_lesson(folder)
+    sync(folder)
+    assert revision() == first + 1  # once per transaction, however many rows it changed
+
+
+def test_the_module_page_shows_a_resynced_text_in_the_same_worker(app, client, tmp_path):
+    folder = factories.write_course(tmp_path)
+    sync(folder)
+    assert NEW_TEXT not in client.get("/courses/sample-course/intro").get_data(as_text=True)
+    kept = app.extensions["sabak_curriculum"]["copy"]
+    edit_lesson(folder)
+    sync(folder)
+    page = client.get("/courses/sample-course/intro").get_data(as_text=True)
+    assert NEW_TEXT in page
+    assert app.extensions["sabak_curriculum"]["copy"] is not kept
+
+
+def test_a_retired_course_disappears_from_the_copy(app, client, tmp_path):
+    folder = factories.write_course(tmp_path)
+    sync(folder)
+    assert client.get("/courses/sample-course/intro").status_code == 200
+    sync_all([], commit=db.session.commit, rollback=db.session.rollback, retire_missing=True)
+    assert db.session.scalar(select(Course.retired_at).where(Course.slug == "sample-course")) is not None
+    assert client.get("/courses/sample-course/intro").status_code == 404
+
+
+def test_a_rolled_back_change_leaves_no_copy_behind(app, client, tmp_path):
+    folder = factories.write_course(tmp_path)
+    sync(folder)
+    client.get("/courses/sample-course/intro")
+    before = revision()
+    module = db.session.scalar(select(Module).where(Module.slug == "intro"))
+    module.body_html = "<p>never committed</p>"
+    db.session.flush()  # bumps the revision inside this transaction
+    assert revision() == before + 1
+    inside = curriculum_cache.current()
+    assert inside.module(module.id).body_html == "<p>never committed</p>"
+    assert app.extensions["sabak_curriculum"]["copy"] is not inside  # not kept for other requests
+    db.session.rollback()
+    assert revision() == before
+    assert "never committed" not in client.get("/courses/sample-course/intro").get_data(as_text=True)
+
+
+def test_direct_edits_to_curriculum_rows_are_seen_too(app, client, tmp_path):
+    """Not only the sync: any ORM write to a course, module or question bumps the revision."""
+    folder = factories.write_course(tmp_path)
+    sync(folder)
+    assert "Правленый заголовок" not in client.get("/courses/sample-course/intro").get_data(as_text=True)
+    course = db.session.scalar(select(Course).where(Course.slug == "sample-course"))
+    course.title = "Правленый заголовок"
+    db.session.commit()
+    assert "Правленый заголовок" in client.get("/courses/sample-course/intro").get_data(as_text=True)
+
+
+@pytest.fixture
+def two_workers_serving(app, tmp_path):
+    """Two long-lived gunicorn workers (no --max-requests): each keeps its copy between requests."""
+    folder = factories.write_course(tmp_path / "courses")
+    sync(folder)
+    port = free_port()
+    env = dict(os.environ, SABAK_ENV="testing", DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"])
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    proc = subprocess.Popen(
+        [str(gunicorn), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    wait_until_serving(proc, base)
+    yield base, folder, env
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def _pages(base: str, n: int = 24) -> list[tuple[str, str]]:
+    """``n`` module pages fetched eight at a time, so both workers answer some: (worker, text)."""
+    def fetch(_):
+        with urllib.request.urlopen(base + "/courses/sample-course/intro", timeout=30) as r:
+            text = r.read().decode()
+        with urllib.request.urlopen(base + "/healthz", timeout=30) as r:
+            return r.headers.get("X-Sabak-Worker"), text
+
+    with ThreadPoolExecutor(8) as pool:
+        return list(pool.map(fetch, range(n)))
+
+
+def test_every_worker_sees_a_sync_run_by_another_process(two_workers_serving):
+    base, folder, env = two_workers_serving
+    before = _pages(base)
+    assert all(NEW_TEXT not in text for _, text in before)
+    assert len({worker for worker, _ in before}) == 2  # both workers have read (and kept) the course
+    edit_lesson(folder)
+    flask = Path(sys.executable).parent / "flask"
+    done = subprocess.run([str(flask), "--app", "wsgi", "courses", "sync", str(folder)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    after = _pages(base)
+    assert len({worker for worker, _ in after}) == 2
+    assert all(NEW_TEXT in text for _, text in after)
