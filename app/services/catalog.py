@@ -20,7 +20,7 @@ AUDIENCES = ("students", "librarians", "all")
 
 @dataclass
 class CourseCard:
-    course: Course
+    course: Row  # the curriculum's plain row (curriculum_cache): the course's columns as attributes
     module_count: int
     status: str  # "not-enrolled", "enrolled", "completed", "left"
     done_count: int = 0
@@ -43,14 +43,17 @@ def catalog(user: User | None, *, query: str = "", language: str = "", audience:
     """Published courses matching the filters (and the search words, ranked), with the learner's status.
 
     Without a search, courses in ``prefer_language`` (the reader's interface language) come first.
+    The courses, their module counts and the tracks come from the worker's copy of the curriculum
+    (curriculum_cache), filtered here; only the search and the learner's own rows are queried.
     """
-    stmt = select(Course).where(Course.retired_at.is_(None))
-    if language in LANGUAGES:
-        stmt = stmt.where(Course.language == language)
-    if audience in AUDIENCES:
-        stmt = stmt.where(Course.audience.in_({audience, "all"}) if audience != "all" else Course.audience == "all")
-    if track:
-        stmt = stmt.where(Course.track == track)
+    curriculum = curriculum_cache.current()
+    published = list(curriculum.courses().values())  # ordered by language, then title
+    courses = [
+        c for c in published
+        if (language not in LANGUAGES or c.language == language)
+        and (audience not in AUDIENCES or c.audience in ({audience, "all"} if audience != "all" else {"all"}))
+        and (not track or c.track == track)
+    ]
     hits = {}
     query = " ".join(query.split())[:200]
     if query:
@@ -58,44 +61,39 @@ def catalog(user: User | None, *, query: str = "", language: str = "", audience:
 
         ranked = search.search_courses(query, language=language if language in LANGUAGES else None)
         hits = {h.course_id: h for h in ranked}
-        stmt = stmt.where(Course.id.in_(list(hits) or [-1]))
-    courses = list(db.session.scalars(stmt.order_by(Course.language, Course.title)))
-    courses.sort(key=lambda c: c.language != prefer_language)  # stable: keeps the title order
-    if query:
         order = {cid: n for n, cid in enumerate(hits)}
-        courses.sort(key=lambda c: order[c.id])
-    cards = _cards(user, courses)
+        courses = sorted((c for c in courses if c.id in order), key=lambda c: order[c.id])
+    else:
+        courses.sort(key=lambda c: c.language != prefer_language)  # stable: keeps the title order
+    cards = _cards(user, courses, curriculum.module_counts())
     for card in cards:
         hit = hits.get(card.course.id)
         if hit is not None:
             card.hit_title = hit.title if hit.module_id else None
             card.snippet = hit.snippet
-    tracks = sorted(t for t in db.session.scalars(
-        select(Course.track).where(Course.retired_at.is_(None), Course.track.is_not(None)).distinct()) if t)
+    tracks = sorted({c.track for c in published if c.track})
     return Catalog(cards, query, language, audience, track, tracks)
 
 
-def _cards(user: User | None, courses: list[Course]) -> list[CourseCard]:
+def _cards(user: User | None, courses: list[Row], counts: dict[int, int]) -> list[CourseCard]:
     ids = [c.id for c in courses]
-    counts = dict(db.session.execute(
-        select(Module.course_id, func.count()).where(Module.course_id.in_(ids), Module.retired_at.is_(None))
-        .group_by(Module.course_id)
-    ).all()) if ids else {}
-    enrolments: dict[int, Enrolment] = {}
+    enrolments: dict[int, Row] = {}
     done: dict[int, int] = {}
     if user is not None and getattr(user, "is_authenticated", False) and ids:
-        enrolments = {e.course_id: e for e in db.session.scalars(
-            select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id.in_(ids)))}
+        enrolments = {e.course_id: e for e in db.session.execute(
+            select(Enrolment.course_id, Enrolment.completed_at, Enrolment.left_at)
+            .where(Enrolment.user_id == user.id))}
         done = dict(db.session.execute(
             select(Module.course_id, func.count()).join(ModuleProgress, ModuleProgress.module_id == Module.id)
             .where(ModuleProgress.user_id == user.id, ModuleProgress.done_at.is_not(None),
-                   Module.retired_at.is_(None), Module.course_id.in_(ids))
+                   Module.retired_at.is_(None))
             .group_by(Module.course_id)
         ).all())
     return [CourseCard(c, counts.get(c.id, 0), _status(enrolments.get(c.id)), done.get(c.id, 0)) for c in courses]
 
 
-def _status(enrolment: Enrolment | None) -> str:
+def _status(enrolment) -> str:
+    """``enrolment``: an Enrolment or a row with its completed_at and left_at, or None."""
     if enrolment is None:
         return "not-enrolled"
     if enrolment.left_at is not None:

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models.catalog import Course, Module
 from app.models.learning import Attempt, Enrolment, ModuleProgress
 from app.models.people import Institution, User
+from app.services import curriculum_cache
 
 
 @dataclass
@@ -21,14 +22,16 @@ class SiteOverview:
 
 @dataclass
 class CourseProgress:
-    enrolment: Enrolment
-    course: Course
+    # The learner's enrolment as a plain row: id, course_id, enrolled_at, completed_at,
+    # last_module_id, last_seen_at.
+    enrolment: Row
+    course: Row  # the curriculum's plain row of the course (curriculum_cache)
     total: int
     done: int
     continue_module: Row | None
-    # The course's active modules in order, as plain rows (id, course_id, slug, title, position):
+    # The course's active modules in order, as plain rows (id, course_id, slug, title, position...):
     # what the dashboard and the progress API show of them, without building ORM objects.
-    modules: list[Row] = field(default_factory=list)
+    modules: tuple[Row, ...] = ()
 
     @property
     def percent(self) -> int:
@@ -43,6 +46,9 @@ class CourseProgress:
 class Dashboard:
     courses: list[CourseProgress] = field(default_factory=list)
     recent_attempts: list[Attempt] = field(default_factory=list)
+    # The learner's progress rows by module id (module_id, done_at, visited_at, attempt_count,
+    # best_score), for callers that show each module's status (progress.statuses_by_course).
+    progress: dict[int, Row] = field(default_factory=dict)
 
     @property
     def resume(self) -> CourseProgress | None:
@@ -70,36 +76,34 @@ def dashboard_for(user: User, *, recent_attempts: int = 5) -> Dashboard:
     """The learner's active enrolments with progress, and their latest attempts (``recent_attempts``
     of them; 0 skips their query for callers that do not show them).
 
-    Modules are read as plain rows, not ORM objects: a learner in six courses of twenty modules
-    made this page build 120 Module objects to count them, most of its time (bench/README.md).
+    Courses and their outlines come from the worker's copy of the curriculum (curriculum_cache);
+    the learner's enrolments and progress are read as plain rows, a query each: building ORM
+    objects for every module of every enrolled course was most of this page's time
+    (bench/README.md).
     """
-    enrolments = list(db.session.scalars(
-        select(Enrolment).join(Enrolment.course)
-        .where(Enrolment.user_id == user.id, Enrolment.left_at.is_(None), Course.retired_at.is_(None))
-        .options(contains_eager(Enrolment.course))
-        .order_by(Enrolment.enrolled_at.desc())
-    ))
-    modules: dict[int, list[Row]] = {e.course_id: [] for e in enrolments}
-    for row in db.session.execute(
-        select(Module.id, Module.course_id, Module.slug, Module.title, Module.position)
-        .where(Module.course_id.in_(list(modules) or [-1]), Module.retired_at.is_(None))
-        .order_by(Module.course_id, Module.position)
-    ):
-        modules[row.course_id].append(row)
-    module_ids = [m.id for rows in modules.values() for m in rows]
-    done = set(db.session.scalars(
-        select(ModuleProgress.module_id).where(
-            ModuleProgress.user_id == user.id, ModuleProgress.done_at.is_not(None),
-            ModuleProgress.module_id.in_(module_ids or [-1]))
-    ))
+    curriculum = curriculum_cache.current()
+    enrolments = [e for e in db.session.execute(
+        select(Enrolment.id, Enrolment.course_id, Enrolment.enrolled_at, Enrolment.completed_at,
+               Enrolment.last_module_id, Enrolment.last_seen_at)
+        .where(Enrolment.user_id == user.id, Enrolment.left_at.is_(None))
+        .order_by(Enrolment.enrolled_at.desc(), Enrolment.id.desc())
+    ) if curriculum.course_by_id(e.course_id) is not None]  # retired courses are not shown
+    outlines = curriculum.outlines([e.course_id for e in enrolments])
+    # All of the learner's progress rows, by the (user_id, module_id) index: fewer than a few
+    # hundred, and cheaper than naming every module of every course in an IN list.
+    rows = {r.module_id: r for r in db.session.execute(
+        select(ModuleProgress.module_id, ModuleProgress.done_at, ModuleProgress.visited_at,
+               ModuleProgress.attempt_count, ModuleProgress.best_score)
+        .where(ModuleProgress.user_id == user.id))}
     courses = []
     for e in enrolments:
-        active = modules[e.course_id]
-        not_done = [m for m in active if m.id not in done]
+        active = outlines[e.course_id]
+        not_done = [m for m in active if not ((r := rows.get(m.id)) and r.done_at)]
         last = next((m for m in not_done if m.id == e.last_module_id), None)
-        courses.append(CourseProgress(e, e.course, len(active), len(active) - len(not_done),
-                                      last or (not_done[0] if not_done else None), active))
-    return Dashboard(courses, attempt_history(user, limit=recent_attempts) if recent_attempts else [])
+        courses.append(CourseProgress(e, curriculum.course_by_id(e.course_id), len(active),
+                                      len(active) - len(not_done), last or (not_done[0] if not_done else None),
+                                      active))
+    return Dashboard(courses, attempt_history(user, limit=recent_attempts) if recent_attempts else [], rows)
 
 
 def attempt_history(user: User, limit: int | None = None) -> list[Attempt]:

@@ -156,17 +156,13 @@ def modules_with_quiz(module_ids: list[int]) -> set[int]:
         .distinct()))
 
 
-def statuses_by_course(user: User, modules_by_course: dict[int, list]) -> dict[int, list[ModuleStatus]]:
-    """``module_statuses`` for several courses at once (the progress API), in one query.
+def statuses_by_course(modules_by_course: dict[int, tuple], rows: dict[int, object]) -> dict[int, list[ModuleStatus]]:
+    """``module_statuses`` for several courses at once (the progress API), without a query.
 
-    ``modules_by_course``: {course id: its active modules in order}, ORM objects or the plain rows
-    of ``dashboard.CourseProgress.modules``; progress is read as plain rows too.
+    ``modules_by_course``: {course id: its active modules in order} (the plain rows of
+    ``dashboard.CourseProgress.modules``); ``rows``: the learner's progress rows by module id
+    (``dashboard.Dashboard.progress``).
     """
-    ids = [m.id for modules in modules_by_course.values() for m in modules]
-    rows = {r.module_id: r for r in db.session.execute(
-        select(ModuleProgress.module_id, ModuleProgress.done_at, ModuleProgress.visited_at,
-               ModuleProgress.attempt_count, ModuleProgress.best_score)
-        .where(ModuleProgress.user_id == user.id, ModuleProgress.module_id.in_(ids or [-1])))}
     return {course_id: [status_of(m, rows.get(m.id)) for m in modules]
             for course_id, modules in modules_by_course.items()}
 
