@@ -50,7 +50,26 @@ migrate = Migrate(render_as_batch=True, compare_type=True, render_item=render_mi
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+class DeclaredLimitsOnly(Limiter):
+    """Flask-Limiter, checking limits only on the views that declare them.
+
+    Flask-Limiter also runs a check before *every* request, for default, application-wide and
+    blueprint limits. Sabak has none of those: the login and registration views declare their
+    limits with ``@limiter.limit``, whose wrapper checks them itself (and records the conditional
+    deductions the after-request hook applies). The before-request pass only resolved an empty
+    list, about a tenth of the cheapest logged-in request (bench/README.md). Declaring a default
+    or blueprint limit would need this class removed; the test of the login limit proves the
+    declared limits still count.
+    """
+
+    def _check_request_limit(self, callable_name: str | None = None, in_middleware: bool = True) -> None:
+        if not in_middleware:
+            super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
+
+
+limiter = DeclaredLimitsOnly(key_func=get_remote_address, default_limits=[])
 
 
 def select_locale() -> str:
