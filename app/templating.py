@@ -67,6 +67,7 @@ def register(app: Flask) -> None:
                 lambda hours: gettext("%(hours)s h credit", hours=hours_filter(hours))),
             "response_error": response_error,
             "flag_text": flag_text,
+            "fragment": fragment,
         }
 
     @app.template_filter("datetime")
@@ -91,6 +92,21 @@ def register(app: Flask) -> None:
         return Markup("".join(parts))
 
     app.template_filter("hours")(hours_filter)
+
+
+def fragment(key: tuple, macro, *args) -> Markup:
+    """``macro(*args)`` rendered once per worker, curriculum revision and interface language.
+
+    For pieces of a page that depend on nothing but the curriculum and the language: a course's
+    card in the catalog (its link, summary and labels), a status badge for given numbers. Fifty
+    cards cost the catalog about half its time when each was rendered for every request. The
+    HTML is kept in the worker's copy of the curriculum (curriculum_cache), so a sync drops it
+    with everything else; ``key`` must name everything else the piece shows (a course id, the
+    numbers in a badge) and never anything of the reader's own.
+    """
+    from app.services import curriculum_cache
+
+    return curriculum_cache.current().fragment((str(get_locale()), *key), lambda: Markup(macro(*args)))
 
 
 def hours_filter(value: float | int | None) -> str:

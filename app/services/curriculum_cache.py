@@ -37,6 +37,8 @@ from app.models.security import Revision
 NAME = "curriculum"
 # Module texts kept per worker: about 20 KB each, so about 8 MB; the least recently read go first.
 MAX_TEXTS = 400
+# Rendered pieces of pages (course cards per language, badges): a few hundred in practice.
+MAX_FRAGMENTS = 5000
 _SESSION_FLAG = "sabak_curriculum_changed"
 _COURSE_COLUMNS = tuple(c for c in Course.__table__.c if c.key not in ("content_hash", "created_at", "updated_at"))
 _HAS_QUIZ = exists().where(Question.module_id == Module.id, Question.retired_at.is_(None)).label("has_quiz")
@@ -53,6 +55,7 @@ class Copy:
     _module_counts: dict[int, int] | None = None
     _outlines: dict[int, tuple[Row, ...]] = field(default_factory=dict)
     _texts: OrderedDict[int, Row] = field(default_factory=OrderedDict)
+    _fragments: dict[tuple, object] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def courses(self) -> dict[str, Row]:
@@ -128,6 +131,18 @@ class Copy:
                 while len(self._texts) > MAX_TEXTS:
                     self._texts.popitem(last=False)
         return row
+
+
+    def fragment(self, key: tuple, make):
+        """A piece of rendered HTML that depends only on the curriculum and ``key`` (see
+        app.templating.fragment). Bounded: past MAX_FRAGMENTS the store starts again."""
+        html = self._fragments.get(key)
+        if html is None:
+            html = make()
+            if len(self._fragments) >= MAX_FRAGMENTS:
+                self._fragments.clear()
+            self._fragments[key] = html
+        return html
 
 
 def current() -> Copy:

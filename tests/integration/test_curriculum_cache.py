@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -99,46 +98,77 @@ def test_direct_edits_to_curriculum_rows_are_seen_too(app, client, tmp_path):
 
 
 @pytest.fixture
-def two_workers_serving(app, tmp_path):
-    """Two long-lived gunicorn workers (no --max-requests): each keeps its copy between requests."""
+def two_servers(app, tmp_path):
+    """Two gunicorn servers over the one database, as on two hosts: each a single long-lived
+    worker (no --max-requests), which keeps its copy of the curriculum between requests."""
     folder = factories.write_course(tmp_path / "courses")
     sync(folder)
-    port = free_port()
     env = dict(os.environ, SABAK_ENV="testing", DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"])
     gunicorn = Path(sys.executable).parent / "gunicorn"
-    proc = subprocess.Popen(
-        [str(gunicorn), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    wait_until_serving(proc, base)
-    yield base, folder, env
-    proc.terminate()
-    proc.wait(timeout=20)
+    servers = []
+    try:
+        for _ in range(2):
+            port = free_port()
+            proc = subprocess.Popen(
+                [str(gunicorn), "--workers", "1", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+                 "wsgi:app"],
+                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            )
+            servers.append((proc, f"http://127.0.0.1:{port}"))
+        for proc, base in servers:
+            wait_until_serving(proc, base)
+        yield [base for _, base in servers], folder, env
+    finally:
+        for proc, _ in servers:
+            proc.terminate()
+            proc.wait(timeout=20)
 
 
-def _pages(base: str, n: int = 24) -> list[tuple[str, str]]:
-    """``n`` module pages fetched eight at a time, so both workers answer some: (worker, text)."""
-    def fetch(_):
-        with urllib.request.urlopen(base + "/courses/sample-course/intro", timeout=30) as r:
-            text = r.read().decode()
-        with urllib.request.urlopen(base + "/healthz", timeout=30) as r:
-            return r.headers.get("X-Sabak-Worker"), text
-
-    with ThreadPoolExecutor(8) as pool:
-        return list(pool.map(fetch, range(n)))
+def _page(base: str) -> tuple[str, str]:
+    """The sample lesson as one server shows it, and the process that answered."""
+    with urllib.request.urlopen(base + "/courses/sample-course/intro", timeout=30) as r:
+        text = r.read().decode()
+    with urllib.request.urlopen(base + "/healthz", timeout=30) as r:
+        return r.headers.get("X-Sabak-Worker"), text
 
 
-def test_every_worker_sees_a_sync_run_by_another_process(two_workers_serving):
-    base, folder, env = two_workers_serving
-    before = _pages(base)
-    assert all(NEW_TEXT not in text for _, text in before)
-    assert len({worker for worker, _ in before}) == 2  # both workers have read (and kept) the course
+def test_every_server_sees_a_sync_run_by_another_process(two_servers):
+    bases, folder, env = two_servers
+    before = [_page(base) for base in bases for _ in range(3)]
+    assert all(NEW_TEXT not in text for _, text in before)  # each server has read (and kept) the course
     edit_lesson(folder)
     flask = Path(sys.executable).parent / "flask"
     done = subprocess.run([str(flask), "--app", "wsgi", "courses", "sync", str(folder)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
-    after = _pages(base)
-    assert len({worker for worker, _ in after}) == 2
+    after = [_page(base) for base in bases for _ in range(3)]
     assert all(NEW_TEXT in text for _, text in after)
+    # The same two processes answered before and after: they dropped their copies, no restart.
+    assert {worker for worker, _ in after} == {worker for worker, _ in before} and len({w for w, _ in after}) == 2
+
+def _card(html: str, slug: str) -> str:
+    start = html.index(f'href="/courses/{slug}"')
+    return html[start:html.index("</li>", start)]
+
+
+def test_kept_catalog_cards_show_each_reader_their_own_status_and_language(app, client, tmp_path):
+    from app.services import enrolment
+    from tests.conftest import Auth
+
+    sync(factories.write_course(tmp_path))
+    course = db.session.scalar(select(Course).where(Course.slug == "sample-course"))
+    enrolled = factories.make_user(email="enrolled@example.kg", locale="en")
+    factories.make_user(email="browsing@example.kg", locale="en")
+    enrolment.enrol(enrolled, course)
+    db.session.commit()
+    auth = Auth(client)
+    auth.login("enrolled@example.kg")
+    mine = _card(client.get("/courses").get_data(as_text=True), "sample-course")
+    assert "Enrolled: 0 of 2 done" in mine and "2 modules" in mine
+    auth.logout()
+    auth.login("browsing@example.kg")
+    theirs = _card(client.get("/courses").get_data(as_text=True), "sample-course")
+    assert "Enrolled" not in theirs and "2 modules" in theirs
+    stranger = app.test_client()  # a new browser: no session, Russian from Accept-Language
+    russian = _card(stranger.get("/courses", headers={"Accept-Language": "ru"}).get_data(as_text=True), "sample-course")
+    assert "2 модуля" in russian and "2 modules" not in russian
