@@ -148,7 +148,7 @@ def submit_attempt(slug: str, module: str):
     key, responses = _attempt_request(questions)
 
     def work() -> tuple[Any, bool]:
-        fresh = catalog_service.active_module(catalog_service.published_course(slug), module)
+        fresh = catalog_service.active_module(slug, module)
         before = attempt_service.attempts_used(current_user, fresh)
         attempt = attempt_service.submit_attempt(current_user, fresh, responses, key)
         return attempt, attempt.module_id == fresh.id and attempt.number > before

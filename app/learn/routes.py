@@ -144,7 +144,7 @@ def mark_done(slug: str, module_slug: str):
 
 def _active_module(slug: str, module_slug: str):
     try:
-        return catalog_service.active_module(catalog_service.published_course(slug), module_slug)
+        return catalog_service.active_module(slug, module_slug)
     except NotFound:
         abort(404)
 

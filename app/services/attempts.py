@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, insert, select
 
 from app import grading
 from app.curriculum.questions import Question as ParsedQuestion
@@ -24,7 +24,7 @@ from app.models.catalog import Module, Question
 from app.models.learning import Answer, Attempt
 from app.models.people import User
 from app.services import enrolment as enrolment_service
-from app.services import progress
+from app.services import curriculum_cache, progress
 from app.services.errors import AttemptLimitReached, BadResponses, NoQuiz, NotEnrolled
 
 CHOICE_TYPES = (QuestionType.MULTICHOICE.value, QuestionType.MULTIRESPONSE.value)
@@ -68,14 +68,10 @@ class QuizView:
         return self.attempts_left is None or self.attempts_left > 0
 
 
-def active_questions(module: Module) -> list[Question]:
-    return list(
-        db.session.scalars(
-            select(Question)
-            .where(Question.module_id == module.id, Question.retired_at.is_(None))
-            .order_by(Question.position)
-        )
-    )
+def active_questions(module: Module) -> list[Row]:
+    """The module's active questions in order: plain rows with every column of Question, from the
+    worker's copy of the curriculum (curriculum_cache); read-only."""
+    return list(curriculum_cache.current().questions(module.id))
 
 
 def attempts_used(user: User, module: Module) -> int:
@@ -190,8 +186,9 @@ class _Graded:
 
 def _grade_all(questions: list[Question], responses: Mapping[int, Any]) -> list[_Graded]:
     results, errors = [], {}
+    curriculum = curriculum_cache.current()
     for q in questions:
-        parsed = ParsedQuestion.from_dict(q.data)
+        parsed = curriculum.parsed(q)
         raw = responses.get(q.id)
         if parsed.type is QuestionType.DESCRIPTION or raw is None or raw == [] or raw == {}:
             results.append(_Graded(q, parsed, None, None))
@@ -215,6 +212,9 @@ def _jsonable(value: Any) -> Any:
 
 
 def _store_attempt(user: User, module: Module, number: int, key: str, graded: list[_Graded]) -> Attempt:
+    """The attempt (an ORM object: the caller reads it back) and its answers, written in one
+    multi-row INSERT: ten answers with their question snapshots were ten statements and ten ORM
+    objects the request never reads (bench/README.md). ``attempt.answers`` loads on first use."""
     counted = [g for g in graded if g.parsed.type is not QuestionType.DESCRIPTION]
     auto = [g for g in counted if g.parsed.type is not QuestionType.ESSAY]
     total = sum(g.score.fraction for g in counted if g.score is not None)
@@ -226,14 +226,14 @@ def _store_attempt(user: User, module: Module, number: int, key: str, graded: li
         score=score, auto_score=round(100 * auto_total / len(auto), 2) if auto else 0.0,
         pass_mark=module.quiz_pass_mark, is_passed=score >= module.quiz_pass_mark, is_pending=pending,
     )
-    for position, g in enumerate(graded, start=1):
-        attempt.answers.append(_answer(position, g))
     db.session.add(attempt)
     db.session.flush()
+    if graded:
+        db.session.execute(insert(Answer), [_answer(attempt.id, position, g) for position, g in enumerate(graded, 1)])
     return attempt
 
 
-def _answer(position: int, g: _Graded) -> Answer:
+def _answer(attempt_id: int, position: int, g: _Graded) -> dict[str, Any]:
     if g.score is None:
         status = "ungraded" if g.parsed.type is QuestionType.DESCRIPTION else "unanswered"
         fraction = None if status == "ungraded" else 0.0
@@ -243,10 +243,10 @@ def _answer(position: int, g: _Graded) -> Answer:
         feedback = feedback_items(g.question.rendered, g.parsed, g.response, g.score)
         if status == "pending":
             fraction = None
-    return Answer(
-        question_id=g.question.id, position=position, response=g.response, fraction=fraction,
-        status=status, feedback=feedback, question_snapshot=g.question.data,
-        rendered_snapshot=g.question.rendered,
+    return dict(
+        attempt_id=attempt_id, question_id=g.question.id, position=position, response=g.response,
+        fraction=fraction, status=status, feedback=feedback, question_snapshot=g.question.data,
+        rendered_snapshot=g.question.rendered, grader_id=None, graded_at=None,
     )
 
 

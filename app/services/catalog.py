@@ -121,11 +121,17 @@ def published_course(slug: str) -> Course:
     return course
 
 
-def active_module(course: Course, module_slug: str) -> Module:
-    """The course's active module by its slug (NotFound if none): what a submission needs, without
-    the rest of the module page (progress, navigation)."""
-    module = next((m for m in course.modules if m.slug == module_slug and m.retired_at is None), None)
-    if module is None:
+def active_module(slug: str, module_slug: str) -> Module:
+    """The published course's active module by slugs (NotFound if none), as an ORM object for
+    writing progress and attempts: found in the worker's copy of the curriculum, then loaded
+    alone (without its text); its ``course`` loads on first use."""
+    curriculum = curriculum_cache.current()
+    course = curriculum.course(slug)
+    if course is None:
+        raise NotFound("There is no such course.")
+    row = next((m for m in curriculum.outline(course.id) if m.slug == module_slug), None)
+    module = db.session.get(Module, row.id, options=HEAVY_MODULE_COLUMNS) if row is not None else None
+    if module is None or module.retired_at is not None:
         raise NotFound("There is no such module in this course.")
     return module
 

@@ -56,6 +56,8 @@ class Copy:
     _outlines: dict[int, tuple[Row, ...]] = field(default_factory=dict)
     _texts: OrderedDict[int, Row] = field(default_factory=OrderedDict)
     _fragments: dict[tuple, object] = field(default_factory=dict)
+    _questions: dict[int, tuple[Row, ...]] = field(default_factory=dict)
+    _parsed: dict[int, object] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def courses(self) -> dict[str, Row]:
@@ -132,6 +134,27 @@ class Copy:
                     self._texts.popitem(last=False)
         return row
 
+
+    def questions(self, module_id: int) -> tuple[Row, ...]:
+        """The module's active quiz questions in order, as plain rows (every column). Their ``data``
+        and ``rendered`` dicts are shared by every request of the worker: read them, never change them."""
+        rows = self._questions.get(module_id)
+        if rows is None:
+            rows = self._questions[module_id] = tuple(db.session.execute(
+                select(*Question.__table__.c)
+                .where(Question.module_id == module_id, Question.retired_at.is_(None)).order_by(Question.position)
+            ))
+        return rows
+
+    def parsed(self, question: Row):
+        """The question's ``data`` as a curriculum.questions.Question (what the grader reads), made
+        once per worker and revision instead of once per answer."""
+        parsed = self._parsed.get(question.id)
+        if parsed is None:
+            from app.curriculum.questions import Question as ParsedQuestion
+
+            parsed = self._parsed[question.id] = ParsedQuestion.from_dict(question.data)
+        return parsed
 
     def fragment(self, key: tuple, make):
         """A piece of rendered HTML that depends only on the curriculum and ``key`` (see
