@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db
 from app.learn.forms import ActionForm
-from app.services import accounts, analysis_reports, cohorts, essays, reports, teaching
+from app.services import accounts, analysis_reports, cohorts, curriculum_cache, essays, reports, teaching
 from app.services import attempts as attempt_service
 from app.services.catalog import published_course
 from app.services.errors import NotFound, ServiceError
@@ -29,14 +29,18 @@ def _cohort(cohort_id: int):
         abort(403)
 
 
-def _cohort_course(cohort, slug: str):
+def _cohort_course(cohort, slug: str, *, plain: bool = False):
+    """The cohort's published course by slug, or 404. ``plain``: the curriculum copy's row
+    (curriculum_cache), for pages that only show the course; else the ORM object."""
+    course = curriculum_cache.current().course(slug)
+    if course is None or not any(cc.course_id == course.id for cc in cohort.courses):
+        abort(404)
+    if plain:
+        return course
     try:
-        course = published_course(slug)
+        return published_course(slug)
     except NotFound:
         abort(404)
-    if not any(cc.course_id == course.id for cc in cohort.courses):
-        abort(404)
-    return course
 
 
 def _back(cohort_id: int):
@@ -155,7 +159,7 @@ def regenerate_code(cohort_id: int):
 @bp.route("/cohorts/<int:cohort_id>/courses/<slug>")
 def matrix(cohort_id: int, slug: str):
     c = _cohort(cohort_id)
-    course = _cohort_course(c, slug)
+    course = _cohort_course(c, slug, plain=True)
     m = reports.progress_matrix(c, course, request.args.get("sort", "name"))
     return render_template("teach/matrix.html", matrix=m)
 
@@ -163,7 +167,7 @@ def matrix(cohort_id: int, slug: str):
 @bp.route("/cohorts/<int:cohort_id>/courses/<slug>/matrix.csv")
 def matrix_csv(cohort_id: int, slug: str):
     c = _cohort(cohort_id)
-    course = _cohort_course(c, slug)
+    course = _cohort_course(c, slug, plain=True)
     m = reports.progress_matrix(c, course, request.args.get("sort", "name"))
     text = reports.matrix_csv(m, _matrix_labels())
     filename = f"{course.slug}-cohort-{c.id}.csv"
