@@ -5,8 +5,8 @@ from datetime import datetime
 from functools import cache, lru_cache
 
 from babel.numbers import format_decimal
-from flask import Flask, request
-from flask_babel import format_date, format_datetime, get_locale, gettext, ngettext
+from flask import Flask, g, request
+from flask_babel import format_date, format_datetime, get_locale, get_translations, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -47,7 +47,29 @@ def response_error(qtype: str) -> str:
     return str(RESPONSE_ERRORS.get(qtype, _l("This answer could not be read. Please answer again.")))
 
 
+def _request_translations():
+    """Flask-Babel's translations for this request, found once per request and kept in ``g``.
+
+    Flask-Babel's template callables look them up again for every string (the request context,
+    the locale, its identifier, the domain's cache): a page has 30 to 50 strings, and the lookups
+    cost more than the translating (bench/README.md). Nothing in Sabak changes the locale in the
+    middle of a request (Flask-Babel would not notice either: it keeps the locale per request).
+    """
+    translations = g.get("_sabak_translations")
+    if translations is None:
+        translations = g._sabak_translations = get_translations()
+    return translations
+
+
 def register(app: Flask) -> None:
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _request_translations().ugettext(s),
+        ngettext=lambda s, p, n: _request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _request_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+
     @app.context_processor
     def inject_globals():
         # The label helpers are cached per render (a new cache each time, so each page's locale):

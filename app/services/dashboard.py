@@ -45,7 +45,7 @@ class CourseProgress:
 @dataclass
 class Dashboard:
     courses: list[CourseProgress] = field(default_factory=list)
-    recent_attempts: list[Attempt] = field(default_factory=list)
+    recent_attempts: list[Row] = field(default_factory=list)  # see latest_attempts
     # The learner's progress rows by module id (module_id, done_at, visited_at, attempt_count,
     # best_score), for callers that show each module's status (progress.statuses_by_course).
     progress: dict[int, Row] = field(default_factory=dict)
@@ -103,7 +103,21 @@ def dashboard_for(user: User, *, recent_attempts: int = 5) -> Dashboard:
         courses.append(CourseProgress(e, curriculum.course_by_id(e.course_id), len(active),
                                       len(active) - len(not_done), last or (not_done[0] if not_done else None),
                                       active))
-    return Dashboard(courses, attempt_history(user, limit=recent_attempts) if recent_attempts else [], rows)
+    return Dashboard(courses, latest_attempts(user, recent_attempts) if recent_attempts else [], rows)
+
+
+def latest_attempts(user: User, limit: int) -> list[Row]:
+    """The learner's latest attempts as plain rows: number, score, is_passed, is_pending,
+    submitted_at, module_slug, module_title, course_slug, course_language. Joined to the module
+    and course rows (not the curriculum copy): an attempt in a retired module is still listed."""
+    return db.session.execute(
+        select(Attempt.number, Attempt.score, Attempt.is_passed, Attempt.is_pending, Attempt.submitted_at,
+               Module.slug.label("module_slug"), Module.title.label("module_title"),
+               Course.slug.label("course_slug"), Course.language.label("course_language"))
+        .join(Module, Module.id == Attempt.module_id).join(Course, Course.id == Module.course_id)
+        .where(Attempt.user_id == user.id)
+        .order_by(Attempt.submitted_at.desc(), Attempt.id.desc()).limit(limit)
+    ).all()
 
 
 def attempt_history(user: User, limit: int | None = None) -> list[Attempt]:
