@@ -90,6 +90,7 @@ def register(app: Flask) -> None:
             "response_error": response_error,
             "flag_text": flag_text,
             "fragment": fragment,
+            "static_fragment": static_fragment,
         }
 
     @app.template_filter("datetime")
@@ -129,6 +130,26 @@ def fragment(key: tuple, macro, *args) -> Markup:
     from app.services import curriculum_cache
 
     return curriculum_cache.current().fragment((str(get_locale()), *key), lambda: Markup(macro(*args)))
+
+
+_STATIC_FRAGMENTS: dict[tuple, Markup] = {}
+
+
+def static_fragment(key: tuple, macro, *args) -> Markup:
+    """``macro(*args)`` rendered once per worker process and interface language.
+
+    For pieces that depend only on the code, the translations (both fixed until the workers
+    restart) and ``key``: the main menu for an endpoint and a role, the footer. Unlike
+    ``fragment`` this reads nothing from the database, so error pages can use it while the
+    database is down. ``key`` must name everything the piece shows.
+    """
+    full = (str(get_locale()), *key)
+    html = _STATIC_FRAGMENTS.get(full)
+    if html is None:
+        if len(_STATIC_FRAGMENTS) >= 2000:  # endpoints x roles x languages: a few hundred at most
+            _STATIC_FRAGMENTS.clear()
+        html = _STATIC_FRAGMENTS[full] = Markup(macro(*args))
+    return html
 
 
 def hours_filter(value: float | int | None) -> str:

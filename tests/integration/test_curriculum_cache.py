@@ -172,3 +172,25 @@ def test_kept_catalog_cards_show_each_reader_their_own_status_and_language(app, 
     stranger = app.test_client()  # a new browser: no session, Russian from Accept-Language
     russian = _card(stranger.get("/courses", headers={"Accept-Language": "ru"}).get_data(as_text=True), "sample-course")
     assert "2 модуля" in russian and "2 modules" not in russian
+
+
+def test_the_kept_menu_follows_the_page_the_role_and_the_language(app, client):
+    """The main menu is rendered once per endpoint, role and language (static_fragment)."""
+    from tests.conftest import Auth
+
+    def menu(path: str, **kwargs) -> str:
+        html = client.get(path, **kwargs).get_data(as_text=True)
+        return html[html.index('<ul class="nav">'):html.index("</ul>", html.index('<ul class="nav">'))]
+
+    anonymous = menu("/courses", headers={"Accept-Language": "en"})
+    assert 'href="/courses" aria-current="page"' in anonymous and "Log in" in anonymous
+    assert "Войти" in menu("/courses", headers={"Accept-Language": "ru"})
+    auth = Auth(client)
+    auth.login(factories.make_user(email="learner@example.kg", locale="en").email)
+    assert 'href="/courses" aria-current="page"' in menu("/courses")
+    learner_dashboard = menu("/dashboard")
+    assert 'href="/dashboard" aria-current="page"' in learner_dashboard and 'href="/courses" aria-current' not in learner_dashboard
+    assert "Teaching" not in learner_dashboard and "Log out" in learner_dashboard
+    auth.logout()
+    auth.login(factories.make_user(role="instructor", email="teacher@example.kg", locale="en").email)
+    assert "Teaching" in menu("/dashboard")
