@@ -5,7 +5,7 @@ from datetime import datetime
 from functools import cache, lru_cache
 
 from babel.numbers import format_decimal
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_babel import format_date, format_datetime, get_locale, get_translations, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -132,9 +132,6 @@ def fragment(key: tuple, macro, *args) -> Markup:
     return curriculum_cache.current().fragment((str(get_locale()), *key), lambda: Markup(macro(*args)))
 
 
-_STATIC_FRAGMENTS: dict[tuple, Markup] = {}
-
-
 def static_fragment(key: tuple, macro, *args) -> Markup:
     """``macro(*args)`` rendered once per worker process and interface language.
 
@@ -143,12 +140,13 @@ def static_fragment(key: tuple, macro, *args) -> Markup:
     ``fragment`` this reads nothing from the database, so error pages can use it while the
     database is down. ``key`` must name everything the piece shows.
     """
+    store = current_app.extensions.setdefault("sabak_static_fragments", {})
     full = (str(get_locale()), *key)
-    html = _STATIC_FRAGMENTS.get(full)
+    html = store.get(full)
     if html is None:
-        if len(_STATIC_FRAGMENTS) >= 2000:  # endpoints x roles x languages: a few hundred at most
-            _STATIC_FRAGMENTS.clear()
-        html = _STATIC_FRAGMENTS[full] = Markup(macro(*args))
+        if len(store) >= 2000:  # endpoints x roles x languages: a few hundred at most
+            store.clear()
+        html = store[full] = Markup(macro(*args))
     return html
 
 
