@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Row, exists, func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import defer, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
-from app.models.catalog import Course, Module, Question
+from app.models.catalog import Course, Module
 from app.models.learning import Attempt, Enrolment, ModuleProgress
 from app.models.people import User
 from app.services import curriculum_cache, progress
@@ -195,14 +195,14 @@ class ModulePage:
     module: Row
     previous: Row | None  # the neighbours in the outline: id, slug, title...
     next: Row | None
-    enrolment: Enrolment | None
+    enrolment: Row | None  # id, left_at, completed_at, last_module_id
     status: progress.ModuleStatus
     has_quiz: bool
     last_attempt: Attempt | None
 
     @property
     def is_enrolled(self) -> bool:
-        return self.enrolment is not None and self.enrolment.is_active
+        return self.enrolment is not None and self.enrolment.left_at is None
 
 
 def course_outline(course_id: int) -> tuple[Row, ...]:
@@ -230,9 +230,14 @@ def module_page(user: User | None, slug: str, module_slug: str) -> ModulePage:
         raise NotFound("There is no such module in this course.")
     enrolment = row = last = None
     if user is not None and getattr(user, "is_authenticated", False):
-        enrolment = db.session.scalar(
-            select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id))
-        row = progress.progress_for(user, module)
+        # Plain rows: the page reads a few columns of each, and record_visit writes with Core.
+        enrolment = db.session.execute(
+            select(Enrolment.id, Enrolment.left_at, Enrolment.completed_at, Enrolment.last_module_id)
+            .where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)).one_or_none()
+        row = db.session.execute(
+            select(ModuleProgress.done_at, ModuleProgress.visited_at, ModuleProgress.attempt_count,
+                   ModuleProgress.best_score)
+            .where(ModuleProgress.user_id == user.id, ModuleProgress.module_id == module.id)).one_or_none()
         if outline[index].has_quiz:  # the last result is shown with the quiz only
             last = db.session.scalar(
                 select(Attempt).where(Attempt.user_id == user.id, Attempt.module_id == module.id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 
 from app.extensions import db
 from app.models.base import utcnow
@@ -45,26 +45,28 @@ def module_has_quiz(module: Module) -> bool:
     ))
 
 
-def record_visit(user: User, module: Module, enrolment: Enrolment | None, recorded: bool | None = None) -> bool:
+def record_visit(user: User, module: Module, enrolment, recorded: bool | None = None) -> bool:
     """Remember the learner's place ("continue where you left off"). Writes only on change.
 
-    ``recorded``: whether the learner already has a progress row for the module, when the caller
-    knows it (``ModuleStatus.recorded``); None looks it up.
-    Returns True when it changed something, so the caller commits only then: a commit expires
-    every loaded row, and re-reading them all would double the cost of the page.
+    ``enrolment``: the learner's enrolment as the module page reads it (a row with id, left_at and
+    last_module_id), or None. ``recorded``: whether the learner already has a progress row for the
+    module, when the caller knows it (``ModuleStatus.recorded``); None looks it up.
+    Returns True when it wrote something, so the caller commits only then. The writes are Core
+    statements: the page holds plain rows, not ORM objects, and building them cost more than the
+    rest of the page's queries (bench/README.md).
     """
-    if enrolment is None or not enrolment.is_active:
+    if enrolment is None or enrolment.left_at is not None:
         return False
     changed = False
     if not (recorded if recorded is not None else progress_for(user, module) is not None):
-        db.session.add(ModuleProgress(user_id=user.id, module_id=module.id, attempt_count=0, visited_at=utcnow()))
+        now = utcnow()
+        db.session.execute(insert(ModuleProgress).values(
+            user_id=user.id, module_id=module.id, attempt_count=0, visited_at=now))
         changed = True
     if enrolment.last_module_id != module.id:
-        enrolment.last_module_id = module.id
-        enrolment.last_seen_at = utcnow()
+        db.session.execute(update(Enrolment).where(Enrolment.id == enrolment.id)
+                           .values(last_module_id=module.id, last_seen_at=utcnow()))
         changed = True
-    if changed:
-        db.session.flush()
     return changed
 
 

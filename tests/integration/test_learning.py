@@ -197,3 +197,25 @@ def test_another_learners_result_is_not_visible(app, client, auth, course):
     other = app.test_client()
     type(auth)(other).login(role="learner")
     assert other.get(url).status_code == 404
+
+
+def test_reading_a_module_records_the_learners_place_once(client, auth, course):
+    learner = auth.login(role="learner")
+    client.get("/courses/sample-course/intro")  # not enrolled yet: nothing is recorded
+    assert db.session.scalar(select(ModuleProgress).where(ModuleProgress.user_id == learner.id)) is None
+    enrol(client)
+    client.get("/courses/sample-course/intro")
+    db.session.expire_all()
+    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == learner.id))
+    row = db.session.scalar(select(ModuleProgress).where(ModuleProgress.user_id == learner.id))
+    intro = course.modules[0]
+    assert enrolment.last_module_id == intro.id and enrolment.last_seen_at is not None
+    assert row.module_id == intro.id and row.visited_at is not None and row.done_at is None
+    seen = (enrolment.last_seen_at, enrolment.updated_at, row.updated_at)
+    client.get("/courses/sample-course/intro")  # the same place again: no write at all
+    db.session.expire_all()
+    assert (enrolment.last_seen_at, enrolment.updated_at, row.updated_at) == seen
+    client.get("/courses/sample-course/boolean")
+    db.session.expire_all()
+    assert enrolment.last_module_id == course.modules[1].id
+    assert "Булевы операторы" in client.get("/dashboard").get_data(as_text=True)  # "continue" leads there
