@@ -42,6 +42,8 @@ MAX_FRAGMENTS = 5000
 _SESSION_FLAG = "sabak_curriculum_changed"
 _COURSE_COLUMNS = tuple(c for c in Course.__table__.c if c.key not in ("content_hash", "created_at", "updated_at"))
 _HAS_QUIZ = exists().where(Question.module_id == Module.id, Question.retired_at.is_(None)).label("has_quiz")
+_OUTLINE_COLUMNS = (Module.id, Module.course_id, Module.slug, Module.title, Module.position, Module.minutes,
+                    Module.kind, _HAS_QUIZ)
 
 
 @dataclass
@@ -49,7 +51,6 @@ class Copy:
     """One worker's copy of the curriculum at one revision. Filled piece by piece, on first use."""
 
     revision: int
-    keep: bool = True  # False: built inside a transaction that changed the curriculum
     _courses: dict[str, Row] | None = None
     _by_id: dict[int, Row] | None = None
     _module_counts: dict[int, int] | None = None
@@ -93,8 +94,7 @@ class Copy:
         rows = self._outlines.get(course_id)
         if rows is None:
             rows = tuple(db.session.execute(
-                select(Module.id, Module.course_id, Module.slug, Module.title, Module.position, Module.minutes,
-                       Module.kind, _HAS_QUIZ)
+                select(*_OUTLINE_COLUMNS)
                 .where(Module.course_id == course_id, Module.retired_at.is_(None)).order_by(Module.position)
             ))
             self._outlines[course_id] = rows
@@ -106,9 +106,7 @@ class Copy:
         if missing:
             found: dict[int, list[Row]] = {cid: [] for cid in missing}
             for row in db.session.execute(
-                select(Module.id, Module.course_id, Module.slug, Module.title, Module.position, Module.minutes,
-                       Module.kind, _HAS_QUIZ)
-                .where(Module.course_id.in_(missing), Module.retired_at.is_(None))
+                select(*_OUTLINE_COLUMNS).where(Module.course_id.in_(missing), Module.retired_at.is_(None))
                 .order_by(Module.course_id, Module.position)
             ):
                 found[row.course_id].append(row)
@@ -175,8 +173,8 @@ def current() -> Copy:
         return copy
     session = db.session()
     revision = session.execute(select(Revision.value).where(Revision.name == NAME)).scalar() or 0
-    if session.info.get(_SESSION_FLAG):
-        copy = Copy(revision, keep=False)
+    if session.info.get(_SESSION_FLAG):  # this transaction changed it: read fresh, keep nothing
+        copy = Copy(revision)
     else:
         holder = current_app.extensions.setdefault("sabak_curriculum", {})
         copy = holder.get("copy")
