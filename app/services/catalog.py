@@ -205,12 +205,6 @@ class ModulePage:
         return self.enrolment is not None and self.enrolment.left_at is None
 
 
-def course_outline(course_id: int) -> tuple[Row, ...]:
-    """The course's active modules in order, as plain rows: id, course_id, slug, title, position,
-    minutes, kind and has_quiz (an active question exists). No ORM objects and no module text."""
-    return curriculum_cache.current().outline(course_id)
-
-
 def module_page(user: User | None, slug: str, module_slug: str) -> ModulePage:
     """Everything the module page shows except the quiz form (see attempts.quiz_view).
 
