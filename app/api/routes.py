@@ -134,7 +134,7 @@ def quiz(slug: str, module: str):
     page = _module_page(slug, module)
     if not page.is_enrolled:
         return error_response(403, _("Enrol in the course to take its quizzes."))
-    view = attempt_service.quiz_view(current_user, page.module)
+    view = attempt_service.quiz_view(current_user, page.module, page.status.best_score)
     if view is None:
         return error_response(404, _("This module has no quiz."))
     return jsonify(serializers.quiz(view, page.course.slug))

@@ -121,7 +121,7 @@ def module(slug: str, module_slug: str):
 def _render_module(page, errors=None, previous=None, status=200):
     quiz = None
     if page.has_quiz and current_user.is_authenticated and page.is_enrolled:
-        quiz = attempt_service.quiz_view(current_user, page.module)
+        quiz = attempt_service.quiz_view(current_user, page.module, page.status.best_score)
     return render_template(
         "learn/module.html", page=page, quiz=quiz, form=ActionForm(),
         errors=errors or {}, previous=previous or MultiDict(),

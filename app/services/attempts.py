@@ -94,13 +94,15 @@ def attempts_left(user: User, module: Module) -> int | None:
     return max(0, module.quiz_attempts - attempts_used(user, module))
 
 
-def quiz_view(user: User, module: Module, questions: list[Question] | None = None) -> QuizView | None:
+def quiz_view(user: User, module: Module, best_score: float | None) -> QuizView | None:
     """The quiz form for the learner's next attempt, or None when the module has no quiz.
 
+    ``best_score``: the learner's best score in the module, which the caller's page has already
+    read with the learner's progress (``ModuleStatus.best_score``).
     With ``quiz_shuffle`` the order of questions, of choices and of matching options is shuffled
     with a seed of (learner, module, attempt number): stable across reloads, new for each attempt.
     """
-    questions = active_questions(module) if questions is None else questions
+    questions = active_questions(module)
     if not questions:
         return None
     used = attempts_used(user, module)
@@ -110,8 +112,7 @@ def quiz_view(user: User, module: Module, questions: list[Question] | None = Non
         rng.shuffle(items)
     for number, item in enumerate(items, start=1):
         item.number = number
-    best = progress.best_score(user, module)
-    return QuizView(module, items, used, module.quiz_attempts, best, uuid.uuid4().hex)
+    return QuizView(module, items, used, module.quiz_attempts, best_score, uuid.uuid4().hex)
 
 
 def _quiz_item(question: Question, rng: random.Random | None) -> QuizItem:
@@ -246,7 +247,7 @@ def _answer(attempt_id: int, position: int, g: _Graded) -> dict[str, Any]:
     return dict(
         attempt_id=attempt_id, question_id=g.question.id, position=position, response=g.response,
         fraction=fraction, status=status, feedback=feedback, question_snapshot=g.question.data,
-        rendered_snapshot=g.question.rendered, grader_id=None, graded_at=None,
+        rendered_snapshot=g.question.rendered,
     )
 
 

@@ -33,11 +33,6 @@ def _get_or_create(user: User, module: Module) -> ModuleProgress:
     return row
 
 
-def best_score(user: User, module: Module) -> float | None:
-    row = progress_for(user, module)
-    return row.best_score if row else None
-
-
 def module_has_quiz(module: Module) -> bool:
     return bool(db.session.scalar(
         select(func.count()).select_from(Question)
@@ -59,9 +54,8 @@ def record_visit(user: User, module: Module, enrolment, recorded: bool | None = 
         return False
     changed = False
     if not (recorded if recorded is not None else progress_for(user, module) is not None):
-        now = utcnow()
         db.session.execute(insert(ModuleProgress).values(
-            user_id=user.id, module_id=module.id, attempt_count=0, visited_at=now))
+            user_id=user.id, module_id=module.id, attempt_count=0, visited_at=utcnow()))
         changed = True
     if enrolment.last_module_id != module.id:
         db.session.execute(update(Enrolment).where(Enrolment.id == enrolment.id)
