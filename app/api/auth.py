@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from app.errors import error_response
 from app.extensions import csrf, db, login_manager
-from app.services import tokens
+from app.services import accounts, tokens
 
 
 def bearer_token(req: Request) -> str | None:
@@ -37,7 +37,7 @@ def load_user_from_bearer(req: Request):
         return None
     g.api_token_id = match.token.id
     g.api_token_touched = match.touched
-    return match.user
+    return accounts.SessionUser.of(match.user)  # like a cookie login: see SessionUser
 
 
 def authenticate_api_request():

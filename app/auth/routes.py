@@ -121,14 +121,15 @@ def profile():
         form.institution.data = current_user.institution_id or 0
         form.locale.data = current_user.locale or _current_locale()
     if form.validate_on_submit():
+        user = accounts.record_of(current_user)
         accounts.update_profile(
-            current_user,
+            user,
             name=form.name.data,
             locale=form.locale.data,
             institution_id=form.institution.data or None,
         )
         db.session.commit()
-        session["locale"] = current_user.locale
+        session["locale"] = user.locale
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))
     return render_template("auth/profile.html", form=form, password_form=PasswordForm(prefix="pw"),
@@ -140,13 +141,14 @@ def profile():
 def change_password():
     password_form = PasswordForm(prefix="pw")
     if password_form.validate_on_submit():
+        user = accounts.record_of(current_user)
         try:
-            accounts.change_password(current_user, password_form.current.data, password_form.new.data)
+            accounts.change_password(user, password_form.current.data, password_form.new.data)
         except accounts.AccountError as exc:
             password_form.current.errors.append(str(exc))
         else:
             db.session.commit()
-            login_user(current_user._get_current_object())  # re-issue this browser's cookie with the new session token
+            login_user(user)  # re-issue this browser's cookie with the new session token
             flash(_("Your password is changed. Other devices have been logged out."), "success")
             return redirect(url_for("auth.profile"))
     form = ProfileForm(obj=current_user)
@@ -213,7 +215,7 @@ def set_language():
     if locale in current_app.config["LANGUAGES"]:
         session["locale"] = locale
         if current_user.is_authenticated:
-            current_user.locale = locale
+            accounts.record_of(current_user).locale = locale
             db.session.commit()
     target = request.form.get("next")
     return redirect(target if is_safe_redirect(target) else url_for("learn.index"))

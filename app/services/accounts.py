@@ -4,10 +4,13 @@ Write operations flush and leave the commit to the request or CLI command that c
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from argon2 import PasswordHasher
-from flask_babel import lazy_gettext as _l
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import bindparam, func, select
 
 from app.extensions import db
 from app.models.base import utcnow
@@ -61,15 +64,79 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def load_user_from_cookie_id(cookie_id: str) -> User | None:
-    """Flask-Login's loader: the id carries the session token, so a rotated token signs out."""
+@dataclass(frozen=True, slots=True, eq=False)
+class SessionUser(UserMixin):
+    """The signed-in user as ``current_user`` sees them: the users row's columns, read-only.
+
+    Every page asks who is signed in, and most only read the answer (id, name, role, locale).
+    Building an ORM ``User`` for that cost more than the page's own queries (bench/README.md),
+    so the login loaders return this snapshot. It has the attributes and properties of ``User``
+    that services and templates read; code that changes the user, or follows its relationships,
+    loads the record with ``record_of`` (the profile, password and language views do).
+    """
+
+    id: int
+    email: str
+    name: str
+    role: Role
+    locale: str | None
+    institution_id: int | None
+    is_active_account: bool
+    session_token: str
+    last_login_at: object = None
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_account
+
+    @property
+    def is_instructor(self) -> bool:
+        return self.role in (Role.INSTRUCTOR, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, (SessionUser, User)) and other.id == self.id
+
+    def __hash__(self) -> int:
+        return hash(("user", self.id))
+
+    @classmethod
+    def of(cls, user: User) -> SessionUser:
+        return cls(*(getattr(user, name) for name in _SESSION_USER_COLUMNS))
+
+
+_SESSION_USER_COLUMNS = tuple(SessionUser.__dataclass_fields__)
+_USERS = User.__table__.c
+_SESSION_USER_BY_ID = select(*(_USERS[name] for name in _SESSION_USER_COLUMNS)).where(_USERS.id == bindparam("id"))
+
+
+def record_of(user: User | SessionUser) -> User:
+    """The ORM record of a user, for changing it: ``current_user`` is a read-only SessionUser."""
+    if isinstance(user, User):
+        return user
+    record = db.session.get(User, user.id)
+    if record is None:  # deleted since this request read it: nothing sensible to show
+        raise LookupError(f"user {user.id} no longer exists")
+    return record
+
+
+def load_user_from_cookie_id(cookie_id: str) -> SessionUser | None:
+    """Flask-Login's loader: the id carries the session token, so a rotated token signs out.
+
+    One Core read of the user's row (a prebuilt statement), not an ORM load: see SessionUser."""
     user_id, _, token = cookie_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_token != token:
+    row = db.session.connection().execute(_SESSION_USER_BY_ID, {"id": int(user_id)}).first()
+    if row is None or row.session_token != token:
         return None
-    return user
+    return SessionUser(*row)
 
 
 def create_user(

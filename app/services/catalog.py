@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, and_, bindparam, func, select
 from sqlalchemy.orm import defer, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -75,21 +75,32 @@ def catalog(user: User | None, *, query: str = "", language: str = "", audience:
     return Catalog(cards, query, language, audience, track, tracks)
 
 
+def _my_courses():
+    """The learner's enrolments (course, completed, left) with the modules done in each course,
+    in one statement built once: the catalog runs it for every view (see _learner_in_module).
+    Progress needs an enrolment (a left course keeps both), so the enrolments carry every count."""
+    e, p, m = Enrolment.__table__.c, ModuleProgress.__table__.c, Module.__table__.c
+    done = (select(m.course_id, func.count().label("done"))
+            .join_from(ModuleProgress.__table__, Module.__table__, m.id == p.module_id)
+            .where(p.user_id == bindparam("user_id"), p.done_at.is_not(None), m.retired_at.is_(None))
+            .group_by(m.course_id).subquery())
+    return (select(e.course_id, e.completed_at, e.left_at, done.c.done)
+            .outerjoin_from(Enrolment.__table__, done, done.c.course_id == e.course_id)
+            .where(e.user_id == bindparam("user_id")))
+
+
+_MY_COURSES = _my_courses()
+
+
 def _cards(user: User | None, courses: list[Row], counts: dict[int, int]) -> list[CourseCard]:
-    ids = [c.id for c in courses]
-    enrolments: dict[int, Row] = {}
-    done: dict[int, int] = {}
-    if user is not None and getattr(user, "is_authenticated", False) and ids:
-        enrolments = {e.course_id: e for e in db.session.execute(
-            select(Enrolment.course_id, Enrolment.completed_at, Enrolment.left_at)
-            .where(Enrolment.user_id == user.id))}
-        done = dict(db.session.execute(
-            select(Module.course_id, func.count()).join(ModuleProgress, ModuleProgress.module_id == Module.id)
-            .where(ModuleProgress.user_id == user.id, ModuleProgress.done_at.is_not(None),
-                   Module.retired_at.is_(None))
-            .group_by(Module.course_id)
-        ).all())
-    return [CourseCard(c, counts.get(c.id, 0), _status(enrolments.get(c.id)), done.get(c.id, 0)) for c in courses]
+    mine: dict[int, Row] = {}
+    if user is not None and getattr(user, "is_authenticated", False) and courses:
+        mine = {r.course_id: r for r in db.session.connection().execute(_MY_COURSES, {"user_id": user.id})}
+    cards = []
+    for c in courses:
+        r = mine.get(c.id)
+        cards.append(CourseCard(c, counts.get(c.id, 0), _status(r), (r.done or 0) if r is not None else 0))
+    return cards
 
 
 def _status(enrolment) -> str:
@@ -205,6 +216,27 @@ class ModulePage:
         return self.enrolment is not None and self.enrolment.left_at is None
 
 
+def _learner_in_module():
+    """One statement for the learner's enrolment in a course and progress row in a module,
+    either of which may be missing: driven from the user's row (always one), left-joined.
+
+    Built once, with bound parameters, on the tables' columns: a Core statement that the module
+    page runs for every view, where two ORM-enabled selects built per request cost three times
+    as much (bench/README.md)."""
+    users, enrolments, progress_rows = User.__table__, Enrolment.__table__, ModuleProgress.__table__
+    e, p = enrolments.c, progress_rows.c
+    return (
+        select(e.id, e.left_at, e.completed_at, e.last_module_id, p.id.label("progress_id"),
+               p.done_at, p.visited_at, p.attempt_count, p.best_score)
+        .select_from(
+            users.outerjoin(enrolments, and_(e.user_id == users.c.id, e.course_id == bindparam("course_id")))
+            .outerjoin(progress_rows, and_(p.user_id == users.c.id, p.module_id == bindparam("module_id"))))
+        .where(users.c.id == bindparam("user_id")))
+
+
+_LEARNER_IN_MODULE = _learner_in_module()
+
+
 def module_page(user: User | None, slug: str, module_slug: str) -> ModulePage:
     """Everything the module page shows except the quiz form (see attempts.quiz_view).
 
@@ -225,13 +257,10 @@ def module_page(user: User | None, slug: str, module_slug: str) -> ModulePage:
     enrolment = row = last = None
     if user is not None and getattr(user, "is_authenticated", False):
         # Plain rows: the page reads a few columns of each, and record_visit writes with Core.
-        enrolment = db.session.execute(
-            select(Enrolment.id, Enrolment.left_at, Enrolment.completed_at, Enrolment.last_module_id)
-            .where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)).one_or_none()
-        row = db.session.execute(
-            select(ModuleProgress.done_at, ModuleProgress.visited_at, ModuleProgress.attempt_count,
-                   ModuleProgress.best_score)
-            .where(ModuleProgress.user_id == user.id, ModuleProgress.module_id == module.id)).one_or_none()
+        mine = db.session.connection().execute(
+            _LEARNER_IN_MODULE, {"user_id": user.id, "course_id": course.id, "module_id": module.id}).first()
+        enrolment = mine if mine is not None and mine.id is not None else None
+        row = mine if mine is not None and mine.progress_id is not None else None
         if outline[index].has_quiz:  # the last result is shown with the quiz only
             last = db.session.scalar(
                 select(Attempt).where(Attempt.user_id == user.id, Attempt.module_id == module.id)

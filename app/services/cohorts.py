@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -165,12 +165,19 @@ def join(user: User, code: str) -> Cohort:
     return cohort
 
 
-def learner_cohorts(user: User) -> list[Cohort]:
-    return list(db.session.scalars(
-        select(Cohort).join(CohortMember, CohortMember.cohort_id == Cohort.id)
-        .where(CohortMember.user_id == user.id, CohortMember.removed_at.is_(None))
-        .order_by(Cohort.name)
-    ))
+def _learner_cohorts():
+    c, m = Cohort.__table__.c, CohortMember.__table__.c
+    return (select(c.id, c.name, c.term).join_from(Cohort.__table__, CohortMember.__table__, m.cohort_id == c.id)
+            .where(m.user_id == bindparam("user_id"), m.removed_at.is_(None)).order_by(c.name))
+
+
+_LEARNER_COHORTS = _learner_cohorts()
+
+
+def learner_cohorts(user: User) -> list[Row]:
+    """The groups a learner belongs to, as plain rows (id, name, term): the dashboard lists them
+    on every view, and the statement is built once (a Core select, no ORM objects)."""
+    return db.session.connection().execute(_LEARNER_COHORTS, {"user_id": user.id}).all()
 
 
 def courses_of(cohort: Cohort) -> list[Course]:

@@ -9,7 +9,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, case, func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -68,63 +68,104 @@ class ModuleTotal:
     mean_best: float | None
 
 
+MATRIX_PAGE_SIZE = 50
+
+
 @dataclass
 class Matrix:
+    """A cohort's progress in a course. ``rows`` are the learners shown (one page, or all of
+    them); ``learner_count``, ``completed`` and ``totals`` always count the whole cohort."""
+
     cohort: Cohort
     course: Course
     modules: list[Row]  # the course outline's rows (curriculum_cache)
     rows: list[MatrixRow]
     totals: list[ModuleTotal] = field(default_factory=list)
     sort: str = "name"
+    learner_count: int = 0
+    completed: int = 0
+    page: int = 1
+    pages: int = 1
+    first: int = 0  # the position of rows[0] among all learners in this sort, from 0
 
-    @property
-    def completed(self) -> int:
-        return sum(1 for r in self.rows if r.completed)
 
+def progress_matrix(cohort: Cohort, course: Course, sort: str = "name", *, page: int | None = None,
+                    per_page: int = MATRIX_PAGE_SIZE) -> Matrix:
+    """Learners by modules: status, best score and attempt count per cell, totals both ways.
 
-def progress_matrix(cohort: Cohort, course: Course, sort: str = "name") -> Matrix:
-    """Learners by modules: status, best score and attempt count per cell, totals both ways."""
+    With ``page`` (from 1), only that page of ``per_page`` learners gets its cells: the page an
+    instructor reads (a 200-learner matrix was a 395 KB page, slow on a poor connection, and
+    rendering its 4,000 cells was most of the report's time). The sort, the learners' totals and
+    the module totals still cover the whole cohort, so every page ranks and sums like the full
+    table; without ``page`` (CSV, API) every learner is in ``rows``. Three queries whatever the
+    cohort's size: the learners with their totals, the module totals and the shown cells, summed
+    by the database rather than over every cell in Python.
+    """
+    sort = sort if sort in SORTS else "name"
     modules = list(curriculum_cache.current().outline(course.id))  # plain rows, no module text
-    # The learners as plain rows (id, name, email): 200 User objects were a tenth of the report.
+    module_ids = [m.id for m in modules] or [-1]
+    members = (select(CohortMember.user_id)
+               .where(CohortMember.cohort_id == cohort.id, CohortMember.removed_at.is_(None)))
+    in_report = (ModuleProgress.user_id.in_(members), ModuleProgress.module_id.in_(module_ids))
+    done = func.sum(case((ModuleProgress.done_at.is_not(None), 1), else_=0))
+    per_learner = (select(ModuleProgress.user_id, done.label("done"), func.avg(ModuleProgress.best_score).label("mean"))
+                   .where(*in_report).group_by(ModuleProgress.user_id).subquery())
+    # The learners as plain rows (id, name, email) with their totals: 200 User objects were a
+    # tenth of the report, and the totals decide the order of the pages.
     learners = db.session.execute(
-        select(User.id, User.name, User.email).join(CohortMember, CohortMember.user_id == User.id)
-        .where(CohortMember.cohort_id == cohort.id, CohortMember.removed_at.is_(None)).order_by(User.name)).all()
-    learner_ids = [u.id for u in learners]
-    module_ids = [m.id for m in modules]
-    # Plain column tuples, not ORM objects: a 200-learner cohort in a 20-module course is 4,000
-    # rows, and building an identity-mapped object for each was most of the report's time.
-    # Equal cells are one shared (frozen) Cell, so the template renders each distinct cell once.
-    # The loops below run 4,000 times: plain tuples and ids, no ORM attribute access inside.
+        select(User.id, User.name, User.email, per_learner.c.done, per_learner.c.mean,
+               Enrolment.completed_at.is_not(None))
+        .join(CohortMember, CohortMember.user_id == User.id)
+        .outerjoin(per_learner, per_learner.c.user_id == User.id)
+        .outerjoin(Enrolment, (Enrolment.user_id == User.id) & (Enrolment.course_id == course.id))
+        .where(CohortMember.cohort_id == cohort.id, CohortMember.removed_at.is_(None))
+        .order_by(User.name, User.id)).all()
+    # Equal totals are one shared (frozen) RowSummary, rendered once each by the template.
+    summaries: dict[tuple, RowSummary] = {}
+    ranked = []
+    for user_id, name, email, n_done, mean, completed in learners:
+        key = (int(n_done or 0), None if mean is None else round(float(mean), 1), bool(completed))
+        summary = summaries.get(key)
+        if summary is None:
+            summary = summaries[key] = RowSummary(*key)
+        ranked.append((_Learner(user_id, name, email), summary))
+    ranked = _sorted(ranked, sort)
+    count, completed = len(ranked), sum(1 for _learner, summary in ranked if summary.completed)
+    pages, first = 1, 0
+    if page is not None:
+        pages = max(1, -(-count // per_page))
+        page = min(max(page, 1), pages)
+        first = (page - 1) * per_page
+        ranked = ranked[first:first + per_page]
+    shown_ids = [learner.id for learner, _summary in ranked] or [-1]
+    # Plain column tuples, not ORM objects, and equal cells are one shared (frozen) Cell, so the
+    # template renders each distinct cell once.
     cells: dict[tuple, Cell] = {}
     progress: dict[int, dict[int, Cell]] = {}
-    for user_id, module_id, visited, done, best, count in db.session.execute(
+    for user_id, module_id, visited, is_done, best, attempts in db.session.execute(
         select(ModuleProgress.user_id, ModuleProgress.module_id,
                ModuleProgress.visited_at.is_not(None), ModuleProgress.done_at.is_not(None),
                ModuleProgress.best_score, ModuleProgress.attempt_count)
-        .where(ModuleProgress.user_id.in_(learner_ids or [-1]), ModuleProgress.module_id.in_(module_ids or [-1]))
+        .where(ModuleProgress.user_id.in_(shown_ids), ModuleProgress.module_id.in_(module_ids))
     ):
-        key = (bool(visited), bool(done), best, count)
+        key = (bool(visited), bool(is_done), best, attempts)
         cell = cells.get(key)
         if cell is None:
             cell = cells[key] = _cell(*key)
         progress.setdefault(user_id, {})[module_id] = cell
-    completed = set(db.session.scalars(
-        select(Enrolment.user_id).where(Enrolment.course_id == course.id, Enrolment.user_id.in_(learner_ids or [-1]),
-                                        Enrolment.completed_at.is_not(None))))
     rows = []
-    summaries: dict[tuple, RowSummary] = {}
-    for learner, learner_id in zip(learners, learner_ids):
-        mine = progress.get(learner_id, {})
-        row_cells = [mine.get(m, _NOT_STARTED) for m in module_ids]
-        scores = [c.best_score for c in row_cells if c.best_score is not None]
-        key = (sum(1 for c in row_cells if c.status == "done"),
-               round(sum(scores) / len(scores), 1) if scores else None, learner_id in completed)
-        summary = summaries.get(key)
-        if summary is None:
-            summary = summaries[key] = RowSummary(*key)
-        rows.append(MatrixRow(learner, row_cells, summary))
-    rows = _sorted(rows, sort)
-    return Matrix(cohort, course, modules, rows, _totals(modules, rows), sort if sort in SORTS else "name")
+    for learner, summary in ranked:
+        mine = progress.get(learner.id, {})
+        rows.append(MatrixRow(learner, [mine.get(m.id, _NOT_STARTED) for m in modules], summary))
+    return Matrix(cohort, course, modules, rows, _totals(modules, in_report), sort,
+                  learner_count=count, completed=completed, page=page or 1, pages=pages, first=first)
+
+
+@dataclass(frozen=True)
+class _Learner:
+    id: int
+    name: str
+    email: str
 
 
 def _cell(visited: bool, done: bool, best_score: float | None, attempt_count: int | None) -> Cell:
@@ -133,21 +174,28 @@ def _cell(visited: bool, done: bool, best_score: float | None, attempt_count: in
     return Cell(status, best_score, attempt_count or 0)
 
 
-def _sorted(rows: list[MatrixRow], sort: str) -> list[MatrixRow]:
+def _sorted(ranked: list[tuple], sort: str) -> list[tuple]:
+    """(learner, summary) pairs, already by name, in the order ``sort`` asks (stable on name)."""
     if sort == "progress":
-        return sorted(rows, key=lambda r: (-r.done, r.learner.name))
+        return sorted(ranked, key=lambda r: -r[1].done)
     if sort == "score":
-        return sorted(rows, key=lambda r: (-(r.mean_score or -1), r.learner.name))
-    return rows
+        return sorted(ranked, key=lambda r: -(r[1].mean_score if r[1].mean_score is not None else -1))
+    return ranked
 
 
-def _totals(modules: list[Module], rows: list[MatrixRow]) -> list[ModuleTotal]:
+def _totals(modules: list[Row], in_report) -> list[ModuleTotal]:
+    """Per module, over the whole cohort: learners done, learners who attempted, mean best score."""
+    found = {module_id: (done, attempted, mean) for module_id, done, attempted, mean in db.session.execute(
+        select(ModuleProgress.module_id,
+               func.sum(case((ModuleProgress.done_at.is_not(None), 1), else_=0)),
+               func.sum(case((ModuleProgress.attempt_count > 0, 1), else_=0)),
+               func.avg(ModuleProgress.best_score))
+        .where(*in_report).group_by(ModuleProgress.module_id))}
     totals = []
-    for i, module in enumerate(modules):
-        cells = [r.cells[i] for r in rows]
-        scores = [c.best_score for c in cells if c.best_score is not None]
-        totals.append(ModuleTotal(module, sum(c.status == "done" for c in cells), sum(c.attempts > 0 for c in cells),
-                                  round(sum(scores) / len(scores), 1) if scores else None))
+    for module in modules:
+        done, attempted, mean = found.get(module.id, (0, 0, None))
+        totals.append(ModuleTotal(module, int(done or 0), int(attempted or 0),
+                                  None if mean is None else round(float(mean), 1)))
     return totals
 
 

@@ -160,7 +160,8 @@ def regenerate_code(cohort_id: int):
 def matrix(cohort_id: int, slug: str):
     c = _cohort(cohort_id)
     course = _cohort_course(c, slug, plain=True)
-    m = reports.progress_matrix(c, course, request.args.get("sort", "name"))
+    m = reports.progress_matrix(c, course, request.args.get("sort", "name"),
+                                page=request.args.get("page", 1, type=int))
     return render_template("teach/matrix.html", matrix=m)
 
 

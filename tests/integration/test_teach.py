@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import event, select
 
 from app.extensions import db
+from app.models.base import utcnow
 from app.models import Answer, Attempt, Cohort, Course, CohortMember, Enrolment, Question
 from app.services import attempts, cohorts, enrolment
 from app.services.sync import sync_all
@@ -115,6 +116,47 @@ def test_matrix_csv_and_drill_down(client, auth, course):
     assert len(rows) == 4 and rows[1][0] == "Слушатель 000"
     detail = client.get(f"/teach/cohorts/{cohort.id}/courses/{course.slug}/learners/{learners[1].id}")
     assert detail.status_code == 200 and "OR" in detail.get_data(as_text=True)
+
+
+def test_the_matrix_shows_fifty_learners_a_page_and_ranks_and_sums_the_whole_cohort(client, auth, course):
+    from app.services import reports
+
+    instructor = auth.login(role="instructor")
+    cohort = make_cohort(instructor, course)
+    learners = learners_with_attempts(cohort, course, 61)
+    gone = db.session.scalar(select(CohortMember).where(CohortMember.user_id == learners[-1].id))
+    gone.removed_at = utcnow()  # left the cohort: in no page and no total
+    db.session.commit()
+    base = f"/teach/cohorts/{cohort.id}/courses/{course.slug}"
+
+    def names(path):
+        html = client.get(path).get_data(as_text=True)
+        return html, re.findall(r">(Слушатель \d{3})</a>", html)
+
+    first, shown = names(base)
+    assert shown == [f"Слушатель {n:03d}" for n in range(50)]
+    assert 'rel="next"' in first and 'rel="prev"' not in first and "page=2" in first
+    assert "1–50" in first and "60" in first
+    second, shown = names(base + "?page=2")
+    assert shown == [f"Слушатель {n:03d}" for n in range(50, 60)]
+    assert 'rel="prev"' in second and 'rel="next"' not in second and "51–60" in second
+    assert names(base + "?page=99")[1] == shown  # past the end: the last page
+    assert names(base + "?page=0")[1][0] == "Слушатель 000"
+    # Sorted by score, the twenty learners who chose the right answer (n % 3 == 0) lead on page 1.
+    _html, by_score = names(base + "?sort=score")
+    assert by_score[:20] == [f"Слушатель {n:03d}" for n in range(0, 60, 3)]
+    # The totals row counts every learner, whatever the page shows.
+    full = reports.progress_matrix(cohort, course)
+    paged = reports.progress_matrix(cohort, course, page=2)
+    assert len(full.rows) == 60 and len(paged.rows) == 10 and paged.learner_count == 60
+    assert [(t.done, t.attempted, t.mean_best) for t in paged.totals] == \
+           [(t.done, t.attempted, t.mean_best) for t in full.totals]
+    assert full.totals[1].attempted == 60
+    assert [r.learner.name for r in paged.rows] == [r.learner.name for r in full.rows[50:]]
+    assert [r.cells for r in paged.rows] == [r.cells for r in full.rows[50:]]
+    # The CSV is the whole cohort in one file.
+    rows = list(csv.reader(io.StringIO(client.get(base + "/matrix.csv").data.decode("utf-8-sig"))))
+    assert len(rows) == 61
 
 
 def test_the_matrix_numbers_in_the_json_api(client, auth, course, app):
