@@ -152,7 +152,10 @@ def _active_module(slug: str, module_slug: str):
 @bp.route("/courses/<slug>/<module_slug>/attempts", methods=["POST"])
 @login_required
 def submit_attempt(slug: str, module_slug: str):
-    module = _active_module(slug, module_slug)
+    try:  # the curriculum copy's row: grading and storing read a few of its columns
+        module = catalog_service.active_module_row(slug, module_slug)
+    except NotFound:
+        abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
     key = (request.form.get("attempt_key") or "").strip()[:64]
@@ -162,8 +165,8 @@ def submit_attempt(slug: str, module_slug: str):
     responses = attempt_service.responses_from_form(questions, request.form)
 
     def work() -> int:
-        # The module and its questions read above stay valid on a retry: a rollback only expires
-        # them, and they reload on first use. The number is read before the commit expires it.
+        # The module and its questions read above are plain rows, valid on a retry. The number
+        # is read before the commit expires the attempt.
         return attempt_service.submit_attempt(current_user, module, responses, key, questions).number
 
     try:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select
+from sqlalchemy import Row, bindparam, func, insert, select
 
 from app import grading
 from app.curriculum.questions import Question as ParsedQuestion
@@ -144,11 +144,29 @@ def responses_from_form(questions: list[Question], form) -> dict[int, Any]:
     return responses
 
 
+def _used_and_replayed():
+    """The learner's attempts in a module so far, and the id of their attempt sent with this
+    idempotency key if there is one: two lookups, each by its own unique index ((user, module,
+    number) and (user, key)), in one statement built once."""
+    a = Attempt.__table__.c
+    user_id = bindparam("user_id")
+    used = (select(func.count()).select_from(Attempt.__table__)
+            .where(a.user_id == user_id, a.module_id == bindparam("module_id")).scalar_subquery())
+    replayed = (select(a.id).where(a.user_id == user_id, a.idempotency_key == bindparam("key"))
+                .scalar_subquery())
+    return select(used, replayed)
+
+
+_USED_AND_REPLAYED = _used_and_replayed()
+
+
 def submit_attempt(user: User, module: Module, responses: Mapping[int, Any], idempotency_key: str,
                    questions: list[Question] | None = None) -> Attempt:
     """Grade and store one attempt; flushes (the caller commits, with ``commit_with_retry``).
 
     Args:
+        module: the Module, or the curriculum copy's row of it (curriculum_cache): its id,
+            course_id, quiz_attempts and quiz_pass_mark are read.
         responses: {question id: raw response}; a missing or None response counts as unanswered.
         idempotency_key: the same form submitted twice records one attempt: the second call
             returns the first attempt.
@@ -157,18 +175,17 @@ def submit_attempt(user: User, module: Module, responses: Mapping[int, Any], ide
     Raises:
         NotEnrolled, NoQuiz, AttemptLimitReached, BadResponses (wrong format; nothing stored).
     """
-    enrolment = enrolment_service.enrolment_for(user, module.course, lock=True)
-    existing = db.session.scalar(
-        select(Attempt).where(Attempt.user_id == user.id, Attempt.idempotency_key == idempotency_key)
-    )
-    if existing is not None:
-        return existing
+    enrolment = enrolment_service.enrolment_in(user, module.course_id, lock=True)
+    used, replayed = db.session.connection().execute(
+        _USED_AND_REPLAYED, {"user_id": user.id, "module_id": module.id, "key": idempotency_key}).one()
+    if replayed is not None:
+        return db.session.get(Attempt, replayed)
     if enrolment is None or not enrolment.is_active:
         raise NotEnrolled("Enrol in the course to take its quizzes.")
     questions = active_questions(module) if questions is None else questions
     if not questions:
         raise NoQuiz("This module has no quiz.")
-    used = attempts_used(user, module)
+    used = used or 0
     if module.quiz_attempts is not None and used >= module.quiz_attempts:
         raise AttemptLimitReached("You have used all attempts for this quiz.")
     graded = _grade_all(questions, responses)

@@ -18,7 +18,12 @@ def enrolment_for(user: User, course: Course, *, lock: bool = False) -> Enrolmen
     that on PostgreSQL two workers submitting for the same learner queue behind each other instead
     of both computing the same "next attempt number".
     """
-    stmt = select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+    return enrolment_in(user, course.id, lock=lock)
+
+
+def enrolment_in(user: User, course_id: int, *, lock: bool = False) -> Enrolment | None:
+    """``enrolment_for`` by the course's id, for callers that hold a module but not its course."""
+    stmt = select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course_id)
     if lock:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return db.session.scalar(stmt)

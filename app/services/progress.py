@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 
 from app.extensions import db
 from app.models.base import utcnow
@@ -79,24 +79,45 @@ def mark_done(user: User, module: Module) -> ModuleProgress:
 def record_attempt(user: User, module: Module, attempt: Attempt, enrolment: Enrolment | None = None) -> None:
     """Fold an attempt into the module's progress: count, best score, done when passed.
 
-    ``enrolment``: the learner's enrolment in the course when the caller holds it already."""
-    row = _get_or_create(user, module)
-    row.attempt_count = (row.attempt_count or 0) + 1
-    if row.best_score is None or attempt.score > row.best_score:
-        row.best_score = attempt.score
-    if attempt.is_passed and row.done_at is None:
-        row.done_at = utcnow()
-    db.session.flush()
-    update_course_completion(user, module.course, enrolment)
+    ``module``: the Module, or the curriculum copy's row of it (only its id and course_id are
+    read). ``enrolment``: the learner's enrolment in the course when the caller holds it already.
+    One UPDATE in the usual case (an INSERT for a first attempt without a visit), computed by the
+    database from the row's current values, instead of loading the row as an object to change it.
+    Only a passed attempt can complete the course, so only then is completion checked.
+    """
+    p = ModuleProgress.__table__.c
+    values = {
+        "attempt_count": func.coalesce(p.attempt_count, 0) + 1,
+        "best_score": case((p.best_score.is_(None) | (p.best_score < attempt.score), attempt.score),
+                           else_=p.best_score),
+    }
+    now = utcnow()
+    if attempt.is_passed:
+        values["done_at"] = func.coalesce(p.done_at, now)
+    changed = db.session.execute(
+        update(ModuleProgress.__table__).where(p.user_id == user.id, p.module_id == module.id).values(values))
+    if not changed.rowcount:
+        # A concurrent first attempt may insert the same row: the unique constraint refuses the
+        # second, and commit_with_retry runs the request's work again, which then updates it.
+        db.session.execute(insert(ModuleProgress.__table__).values(
+            user_id=user.id, module_id=module.id, attempt_count=1, best_score=attempt.score,
+            done_at=now if attempt.is_passed else None))
+    if attempt.is_passed:
+        _update_completion(user, module.course_id, enrolment)
 
 
 def update_course_completion(user: User, course: Course, enrolment: Enrolment | None = None) -> bool:
     """Set the enrolment's completion date once every active module is done; True if complete.
 
     ``enrolment``: the learner's enrolment in ``course`` when the caller holds it; else read here."""
+    return _update_completion(user, course.id, enrolment, course)
+
+
+def _update_completion(user: User, course_id: int, enrolment: Enrolment | None = None,
+                       course: Course | None = None) -> bool:
     if enrolment is None:
         enrolment = db.session.scalar(
-            select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+            select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course_id)
         )
     if enrolment is None:
         return False
@@ -108,14 +129,14 @@ def update_course_completion(user: User, course: Course, enrolment: Enrolment | 
         .select_from(Module)
         .outerjoin(ModuleProgress, (ModuleProgress.module_id == Module.id) & (ModuleProgress.user_id == user.id)
                    & ModuleProgress.done_at.is_not(None))
-        .where(Module.course_id == course.id, Module.retired_at.is_(None))
+        .where(Module.course_id == course_id, Module.retired_at.is_(None))
     ).one()
     if total and done >= total:
         enrolment.completed_at = utcnow()
         db.session.flush()
         from app.services import certificates  # completion credits hours and issues certificates
 
-        certificates.on_course_completed(user, course)
+        certificates.on_course_completed(user, course if course is not None else db.session.get(Course, course_id))
         return True
     return False
 

@@ -112,6 +112,31 @@ def test_submitting_the_same_form_twice_records_one_attempt(client, auth, course
     assert db.session.query(Attempt).count() == 1
 
 
+def test_an_attempt_counts_once_keeps_the_best_score_and_creates_the_progress_row(client, auth, course):
+    from app.models import Module
+    from app.services import attempts
+
+    learner = auth.login(role="learner")
+    enrol(client)
+    module = db.session.scalar(select(Module).where(Module.slug == "boolean"))
+    mine = select(ModuleProgress).where(ModuleProgress.user_id == learner.id, ModuleProgress.module_id == module.id)
+    assert db.session.scalar(mine) is None  # never opened: the first attempt makes the row
+    right, wrong = {qid("bool-and"): "0", qid("bool-tf"): "true"}, {qid("bool-and"): "1", qid("bool-tf"): "false"}
+    first = attempts.submit_attempt(learner, module, wrong, "key-1")
+    db.session.commit()
+    again = attempts.submit_attempt(learner, module, wrong, "key-1")  # the same form sent twice
+    db.session.commit()
+    assert again.id == first.id
+    assert (db.session.scalar(mine).attempt_count, db.session.scalar(mine).best_score) == (1, 0.0)
+    attempts.submit_attempt(learner, module, right, "key-2")
+    attempts.submit_attempt(learner, module, wrong, "key-3")
+    db.session.commit()
+    db.session.expire_all()
+    row = db.session.scalar(mine)
+    assert (row.attempt_count, row.best_score, row.done_at is not None) == (3, 100.0, True)
+    assert db.session.query(Attempt).filter_by(user_id=learner.id).count() == 3
+
+
 def test_the_attempt_limit_is_enforced(client, auth, course):
     auth.login(role="learner")
     enrol(client)
