@@ -89,7 +89,7 @@ def register(app: Flask) -> None:
                 lambda hours: gettext("%(hours)s h credit", hours=hours_filter(hours))),
             "response_error": response_error,
             "flag_text": flag_text,
-            "fragment": fragment,
+            "fragments": fragments,
             "static_fragment": static_fragment,
         }
 
@@ -117,19 +117,30 @@ def register(app: Flask) -> None:
     app.template_filter("hours")(hours_filter)
 
 
-def fragment(key: tuple, macro, *args) -> Markup:
-    """``macro(*args)`` rendered once per worker, curriculum revision and interface language.
+def fragments(items, macro) -> Markup:
+    """``macro(item)`` for each item, joined, each rendered once per worker, curriculum revision
+    and interface language, and kept under ``item.fragment_key`` (rendered every time when the
+    key is None).
 
     For pieces of a page that depend on nothing but the curriculum and the language: a course's
-    card in the catalog (its link, summary and labels), a status badge for given numbers. Fifty
-    cards cost the catalog about half its time when each was rendered for every request. The
-    HTML is kept in the worker's copy of the curriculum (curriculum_cache), so a sync drops it
-    with everything else; ``key`` must name everything else the piece shows (a course id, the
-    numbers in a badge) and never anything of the reader's own.
+    card in the catalog (its link, summary and labels, the numbers in its badge). Fifty cards
+    cost the catalog about half its time when each was rendered for every request. The HTML is
+    kept in the worker's copy of the curriculum (curriculum_cache), so a sync drops it with
+    everything else; the key must name everything else the piece shows (a course id, the
+    numbers in a badge) and never anything of the reader's own. One call for the whole list:
+    a template call per card cost more than looking the card up.
     """
     from app.services import curriculum_cache
 
-    return curriculum_cache.current().fragment((str(get_locale()), *key), lambda: Markup(macro(*args)))
+    copy, locale = curriculum_cache.current(), str(get_locale())
+    parts = []
+    for item in items:
+        key = item.fragment_key
+        if key is None:
+            parts.append(str(macro(item)))
+        else:
+            parts.append(copy.fragment((locale, *key), lambda: Markup(macro(item))))
+    return Markup("".join(parts))
 
 
 def static_fragment(key: tuple, macro, *args) -> Markup:
@@ -137,7 +148,7 @@ def static_fragment(key: tuple, macro, *args) -> Markup:
 
     For pieces that depend only on the code, the translations (both fixed until the workers
     restart) and ``key``: the main menu for an endpoint and a role, the footer. Unlike
-    ``fragment`` this reads nothing from the database, so error pages can use it while the
+    ``fragments`` this reads nothing from the database, so error pages can use it while the
     database is down. ``key`` must name everything the piece shows.
     """
     store = current_app.extensions.setdefault("sabak_static_fragments", {})

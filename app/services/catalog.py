@@ -27,6 +27,14 @@ class CourseCard:
     hit_title: str | None = None  # where a search matched, when it matched a module
     snippet: str | None = None
 
+    @property
+    def fragment_key(self) -> tuple | None:
+        """What the card's HTML depends on besides the language (templating.fragments), or None
+        for a card showing a search snippet, which is rendered every time."""
+        if self.snippet:
+            return None
+        return ("course-card", self.course.id, self.module_count, self.status, self.done_count)
+
 
 @dataclass
 class Catalog:

@@ -160,7 +160,7 @@ class Copy:
 
     def fragment(self, key: tuple, make):
         """A piece of rendered HTML that depends only on the curriculum and ``key`` (see
-        app.templating.fragment). Bounded: past MAX_FRAGMENTS the store starts again."""
+        app.templating.fragments). Bounded: past MAX_FRAGMENTS the store starts again."""
         html = self._fragments.get(key)
         if html is None:
             html = make()
