@@ -74,6 +74,10 @@ def _configure_sqlite(app: Flask) -> None:
     with app.app_context():
         engine: Engine = db.engine
 
+    from app.services import transactions
+
+    transactions.install(engine)  # writers queue for their turn instead of polling SQLite's lock
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()

@@ -160,8 +160,17 @@ def _used_and_replayed():
 _USED_AND_REPLAYED = _used_and_replayed()
 
 
+def grade(questions: list[Question], responses: Mapping[int, Any]) -> list[_Graded]:
+    """The responses graded against the questions (pure: no database), for ``submit_attempt``.
+
+    Raises BadResponses. Callers that submit inside ``commit_with_retry`` grade first, outside
+    it: grading is the longest part of a submission, and the unit of work holds the writers'
+    turn (transactions.writer_turn)."""
+    return _grade_all(questions, responses)
+
+
 def submit_attempt(user: User, module: Module, responses: Mapping[int, Any], idempotency_key: str,
-                   questions: list[Question] | None = None) -> Attempt:
+                   questions: list[Question] | None = None, graded: list[_Graded] | None = None) -> Attempt:
     """Grade and store one attempt; flushes (the caller commits, with ``commit_with_retry``).
 
     Args:
@@ -172,6 +181,7 @@ def submit_attempt(user: User, module: Module, responses: Mapping[int, Any], ide
             returns the first attempt.
         questions: the module's ``active_questions``, when the caller already read them to parse
             the form (they are then not read again).
+        graded: ``grade(questions, responses)``, when the caller graded them already.
     Raises:
         NotEnrolled, NoQuiz, AttemptLimitReached, BadResponses (wrong format; nothing stored).
     """
@@ -188,7 +198,7 @@ def submit_attempt(user: User, module: Module, responses: Mapping[int, Any], ide
     used = used or 0
     if module.quiz_attempts is not None and used >= module.quiz_attempts:
         raise AttemptLimitReached("You have used all attempts for this quiz.")
-    graded = _grade_all(questions, responses)
+    graded = _grade_all(questions, responses) if graded is None else graded
     attempt = _store_attempt(user, module, used + 1, idempotency_key, graded)
     progress.record_attempt(user, module, attempt, enrolment)
     return attempt
@@ -244,14 +254,17 @@ def _store_attempt(user: User, module: Module, number: int, key: str, graded: li
         score=score, auto_score=round(100 * auto_total / len(auto), 2) if auto else 0.0,
         pass_mark=module.quiz_pass_mark, is_passed=score >= module.quiz_pass_mark, is_pending=pending,
     )
+    answers = [_answer(position, g) for position, g in enumerate(graded, 1)]  # built before writing
     db.session.add(attempt)
     db.session.flush()
-    if graded:
-        db.session.execute(insert(Answer), [_answer(attempt.id, position, g) for position, g in enumerate(graded, 1)])
+    if answers:
+        for answer in answers:
+            answer["attempt_id"] = attempt.id
+        db.session.execute(insert(Answer), answers)
     return attempt
 
 
-def _answer(attempt_id: int, position: int, g: _Graded) -> dict[str, Any]:
+def _answer(position: int, g: _Graded) -> dict[str, Any]:
     if g.score is None:
         status = "ungraded" if g.parsed.type is QuestionType.DESCRIPTION else "unanswered"
         fraction = None if status == "ungraded" else 0.0
@@ -262,7 +275,7 @@ def _answer(attempt_id: int, position: int, g: _Graded) -> dict[str, Any]:
         if status == "pending":
             fraction = None
     return dict(
-        attempt_id=attempt_id, question_id=g.question.id, position=position, response=g.response,
+        question_id=g.question.id, position=position, response=g.response,
         fraction=fraction, status=status, feedback=feedback, question_snapshot=g.question.data,
         rendered_snapshot=g.question.rendered,
     )

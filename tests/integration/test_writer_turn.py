@@ -1,0 +1,94 @@
+"""On SQLite, units of work in different worker processes take turns to write: the second waits
+in the kernel for the first to finish (transactions.writer_turn) instead of polling SQLite."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import pytest
+
+from app.extensions import db
+from app.services import transactions
+
+# Another worker of the same host: the app on the same database file, holding its turn until
+# told to stop.
+OTHER_WORKER = textwrap.dedent("""
+    import sys
+    from app import create_app
+    from app.services import transactions
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=sys.argv[1])
+    with app.app_context(), transactions.writer_turn():
+        print("holding", flush=True)
+        sys.stdin.readline()
+""")
+
+
+def test_a_unit_of_work_waits_for_another_processes_turn(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL locks rows, not the database: the writers' turn is SQLite's")
+    url = str(db.engine.url)
+    other = subprocess.Popen([sys.executable, "-c", OTHER_WORKER, url], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2],
+                             env={**os.environ, "SABAK_ENV": "testing"})
+    try:
+        assert other.stdout.readline().strip() == "holding"
+        entered = threading.Event()
+
+        def ours() -> None:
+            with app.app_context(), transactions.writer_turn():
+                entered.set()
+
+        thread = threading.Thread(target=ours)
+        thread.start()
+        assert not entered.wait(1.0)  # the other worker has the turn: we wait
+        other.stdin.write("\n")
+        other.stdin.flush()
+        assert entered.wait(30)  # its turn ended: ours begins
+        thread.join(30)
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_a_transaction_holds_the_turn_from_its_first_write_to_its_end(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    from sqlalchemy import select
+
+    from app.models import Institution
+    from app.models.people import InstitutionKind, Region
+
+    def depth() -> int:
+        return getattr(transactions._turn, "depth", 0)
+
+    db.session.execute(select(Institution.id)).all()
+    assert depth() == 0  # reading takes no turn
+    db.session.add(Institution(name="Нарын", kind=InstitutionKind.LIBRARY, region=list(Region)[0]))
+    db.session.flush()
+    assert depth() == 1  # the first write took it...
+    db.session.add(Institution(name="Ош", kind=InstitutionKind.LIBRARY, region=list(Region)[0]))
+    db.session.flush()
+    assert depth() == 1  # ...once
+    db.session.commit()
+    assert depth() == 0  # the commit gave it back
+    db.session.add(Institution(name="Талас", kind=InstitutionKind.LIBRARY, region=list(Region)[0]))
+    db.session.flush()
+    db.session.rollback()
+    assert depth() == 0  # so does a rollback
+    with db.engine.begin() as conn:  # outside a session: returned to the pool, given back
+        table = Institution.__table__
+        conn.execute(table.update().where(table.c.name == "Ош").values(name="Ош шаары"))
+    assert depth() == 0
+    # Released: a turn taken in another thread begins at once.
+    done = threading.Event()
+
+    def other_thread() -> None:
+        with app.app_context(), transactions.writer_turn():
+            done.set()
+
+    threading.Thread(target=other_thread).start()
+    assert done.wait(10)
