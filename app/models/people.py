@@ -69,7 +69,27 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-class User(UserMixin, TimestampMixin, db.Model):
+class AccountMixin(UserMixin):
+    """What Flask-Login, the services and the templates ask of a signed-in user: shared by the
+    ORM ``User`` and the read-only ``SessionUser`` that ``current_user`` is (app.services.accounts)."""
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_account
+
+    @property
+    def is_instructor(self) -> bool:
+        return self.role in (Role.INSTRUCTOR, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+
+class User(AccountMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,21 +109,6 @@ class User(UserMixin, TimestampMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     institution: Mapped[Institution | None] = relationship(back_populates="users")
-
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
-
-    @property
-    def is_active(self) -> bool:
-        return self.is_active_account
-
-    @property
-    def is_instructor(self) -> bool:
-        return self.role in (Role.INSTRUCTOR, Role.ADMIN)
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role is Role.ADMIN
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.value}>"

@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
-from flask_login import UserMixin
 from sqlalchemy import bindparam, func, select
 
 from app.extensions import db
 from app.models.base import utcnow
-from app.models.people import Institution, Role, User, new_session_token
+from app.models.people import AccountMixin, Institution, Role, User, new_session_token
 
 _HASHERS: dict[str, PasswordHasher] = {}
 
@@ -65,7 +64,7 @@ def find_user_by_email(email: str) -> User | None:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class SessionUser(UserMixin):
+class SessionUser(AccountMixin):
     """The signed-in user as ``current_user`` sees them: the users row's columns, read-only.
 
     Every page asks who is signed in, and most only read the answer (id, name, role, locale).
@@ -84,21 +83,6 @@ class SessionUser(UserMixin):
     is_active_account: bool
     session_token: str
     last_login_at: object = None
-
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
-
-    @property
-    def is_active(self) -> bool:
-        return self.is_active_account
-
-    @property
-    def is_instructor(self) -> bool:
-        return self.role in (Role.INSTRUCTOR, Role.ADMIN)
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role is Role.ADMIN
 
     def __eq__(self, other) -> bool:
         return isinstance(other, (SessionUser, User)) and other.id == self.id
