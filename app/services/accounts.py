@@ -5,6 +5,7 @@ Write operations flush and leave the commit to the request or CLI command that c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -82,7 +83,7 @@ class SessionUser(AccountMixin):
     institution_id: int | None
     is_active_account: bool
     session_token: str
-    last_login_at: object = None
+    last_login_at: datetime | None = None
 
     def __eq__(self, other) -> bool:
         return isinstance(other, (SessionUser, User)) and other.id == self.id

@@ -174,3 +174,26 @@ def test_demo_seed_is_idempotent(runner):
     assert result.exit_code == 0
     assert "learner@sabak.local" in result.output
     assert db.session.query(User).count() == 3
+
+
+def test_each_request_sees_the_user_as_stored_now(app, client, auth):
+    """current_user is a read-only snapshot of the users row (accounts.SessionUser), read anew
+    for every request: a change made elsewhere (an admin, another worker) shows at once."""
+    from flask import g
+    from flask_login import current_user
+
+    from app.services.accounts import SessionUser
+
+    learner = auth.login(role="learner")
+    cookie = client.get_cookie("session")
+    with app.test_request_context("/", headers={"Cookie": f"{cookie.key}={cookie.value}"}):
+        g.pop("_login_user", None)  # the fixture's app context kept the login request's user
+        user = current_user._get_current_object()
+        assert isinstance(user, SessionUser) and user == learner and user.id == learner.id
+        assert not user.is_instructor
+    assert client.get("/teach/").status_code == 403
+    learner.role = Role.INSTRUCTOR
+    learner.name = "Бакыт Осмонов"
+    db.session.commit()
+    assert client.get("/teach/").status_code == 200  # the next request reads the new role
+    assert "Бакыт Осмонов" in client.get("/dashboard").get_data(as_text=True)
