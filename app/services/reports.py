@@ -43,7 +43,7 @@ class RowSummary:
 
 @dataclass
 class MatrixRow:
-    learner: Row  # id, name, email
+    learner: _Learner  # id, name, email
     cells: list[Cell]
     summary: RowSummary
 
