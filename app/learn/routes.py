@@ -165,12 +165,11 @@ def submit_attempt(slug: str, module_slug: str):
     responses = attempt_service.responses_from_form(questions, request.form)
 
     def work() -> int:
-        # The module, its questions and the grades are plain values, valid on a retry. The
-        # number is read before the commit expires the attempt.
-        return attempt_service.submit_attempt(current_user, module, responses, key, questions, graded).number
+        # The module and its questions are plain rows, valid on a retry. The number is read
+        # before the commit expires the attempt.
+        return attempt_service.submit_attempt(current_user, module, responses, key, questions).number
 
     try:
-        graded = attempt_service.grade(questions, responses)  # before the unit of work: see grade()
         number = commit_with_retry(work)
     except NotEnrolled:
         abort(403)

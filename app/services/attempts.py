@@ -160,17 +160,8 @@ def _used_and_replayed():
 _USED_AND_REPLAYED = _used_and_replayed()
 
 
-def grade(questions: list[Question], responses: Mapping[int, Any]) -> list[_Graded]:
-    """The responses graded against the questions (pure: no database), for ``submit_attempt``.
-
-    Raises BadResponses. Callers that submit inside ``commit_with_retry`` grade first, outside
-    it: grading is the longest part of a submission, and the unit of work holds the writers'
-    turn (transactions.writer_turn)."""
-    return _grade_all(questions, responses)
-
-
 def submit_attempt(user: User, module: Module, responses: Mapping[int, Any], idempotency_key: str,
-                   questions: list[Question] | None = None, graded: list[_Graded] | None = None) -> Attempt:
+                   questions: list[Question] | None = None) -> Attempt:
     """Grade and store one attempt; flushes (the caller commits, with ``commit_with_retry``).
 
     Args:
@@ -181,7 +172,6 @@ def submit_attempt(user: User, module: Module, responses: Mapping[int, Any], ide
             returns the first attempt.
         questions: the module's ``active_questions``, when the caller already read them to parse
             the form (they are then not read again).
-        graded: ``grade(questions, responses)``, when the caller graded them already.
     Raises:
         NotEnrolled, NoQuiz, AttemptLimitReached, BadResponses (wrong format; nothing stored).
     """
@@ -198,7 +188,7 @@ def submit_attempt(user: User, module: Module, responses: Mapping[int, Any], ide
     used = used or 0
     if module.quiz_attempts is not None and used >= module.quiz_attempts:
         raise AttemptLimitReached("You have used all attempts for this quiz.")
-    graded = _grade_all(questions, responses) if graded is None else graded
+    graded = _grade_all(questions, responses)  # before the first write, so outside the writers' turn
     attempt = _store_attempt(user, module, used + 1, idempotency_key, graded)
     progress.record_attempt(user, module, attempt, enrolment)
     return attempt

@@ -144,7 +144,7 @@ def active_module(slug: str, module_slug: str) -> Module:
     """The published course's active module by slugs (NotFound if none), as an ORM object for
     writing progress: found in the worker's copy of the curriculum, then loaded alone (without
     its text); its ``course`` loads on first use."""
-    module = db.session.get(Module, active_module_row(slug, module_slug).id, options=HEAVY_MODULE_COLUMNS)
+    module = db.session.get(Module, _outline_row(slug, module_slug).id, options=HEAVY_MODULE_COLUMNS)
     if module is None or module.retired_at is not None:
         raise NotFound("There is no such module in this course.")
     return module
@@ -154,15 +154,22 @@ def active_module_row(slug: str, module_slug: str) -> Row:
     """The published course's active module by slugs, as the worker's copy of the curriculum
     holds it (a plain row of every column; NotFound if none): what the quiz POST needs, with no
     query once the copy has it."""
+    module = curriculum_cache.current().module(_outline_row(slug, module_slug).id)
+    if module is None:
+        raise NotFound("There is no such module in this course.")
+    return module
+
+
+def _outline_row(slug: str, module_slug: str) -> Row:
+    """The module's row in its published course's outline (the copy of the curriculum), or NotFound."""
     curriculum = curriculum_cache.current()
     course = curriculum.course(slug)
     if course is None:
         raise NotFound("There is no such course.")
     row = next((m for m in curriculum.outline(course.id) if m.slug == module_slug), None)
-    module = curriculum.module(row.id) if row is not None else None
-    if module is None:
+    if row is None:
         raise NotFound("There is no such module in this course.")
-    return module
+    return row
 
 
 def translations_of(course: Course) -> list[Course]:

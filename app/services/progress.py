@@ -15,6 +15,7 @@ from app.models.base import utcnow
 from app.models.catalog import Course, Module, Question
 from app.models.learning import Attempt, Enrolment, ModuleProgress
 from app.models.people import User
+from app.services import enrolment as enrolment_service
 
 
 def progress_for(user: User, module: Module) -> ModuleProgress | None:
@@ -116,9 +117,7 @@ def update_course_completion(user: User, course: Course, enrolment: Enrolment | 
 def _update_completion(user: User, course_id: int, enrolment: Enrolment | None = None,
                        course: Course | None = None) -> bool:
     if enrolment is None:
-        enrolment = db.session.scalar(
-            select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course_id)
-        )
+        enrolment = enrolment_service.enrolment_in(user, course_id)
     if enrolment is None:
         return False
     if enrolment.completed_at is not None:

@@ -106,8 +106,6 @@ def lock_path(engine) -> str | None:
 def install(engine) -> None:
     """Take the writers' turn before a SQLite transaction's first write; it ends with the
     transaction (the session's commit or rollback, or the connection's return to the pool)."""
-    from sqlalchemy import event
-
     path = lock_path(engine)
     if path is None:
         return
@@ -128,9 +126,7 @@ def install(engine) -> None:
         # The safety net for writes outside a session (the CLI's engine.begin()): the pool gets
         # a connection back only when its transaction is over.
         if record.info.pop(_FLAG, False):
-            held = _held()
-            if any(info is record.info for info in held):
-                held[:] = [info for info in held if info is not record.info]
+            _held()[:] = [info for info in _held() if info is not record.info]
             end_turn()
 
 
