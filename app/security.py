@@ -1,11 +1,15 @@
 """Security headers, role guards and safe redirects."""
 from __future__ import annotations
 
+import threading
+import time
 from functools import wraps
 from urllib.parse import urljoin, urlsplit
 
 from flask import Flask, abort, g, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app.models.people import Role
 
@@ -26,21 +30,87 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+class RememberingCookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, remembering in each worker the cookies it has verified.
+
+    Opening the session was a sixth of a small logged-in request (bench/README.md): a serializer
+    built anew, the signature's key derived and checked, the payload decompressed and decoded,
+    for the same few hundred cookies again and again. Checking a signature is deterministic, so
+    a cookie verified once needs only its age checked again: its contents (as JSON, so every
+    request gets its own dict) and the time it was signed are kept, keyed by the exact cookie
+    text. Only verified cookies get in, nothing is ever invalidated (a changed session is a
+    different cookie), and the store is bounded. Sign-out everywhere does not rest on cookies
+    (``users.session_token``), so keeping them changes nothing there.
+    """
+
+    MAX_REMEMBERED = 10_000  # about 3 MB
+
+    def __init__(self) -> None:
+        self._verified: dict[str, tuple[str, float]] = {}
+        self._serializer: tuple[tuple, URLSafeTimedSerializer | None] = ((), None)
+        self._lock = threading.Lock()
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (tuple(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
+        made_for, serializer = self._serializer
+        if made_for != keys:
+            serializer = super().get_signing_serializer(app)
+            with self._lock:
+                self._serializer = (keys, serializer)
+                self._verified = {}  # verified with other keys
+        return serializer
+
+    def open_session(self, app: Flask, request) -> SecureCookieSession | None:
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if not cookie:
+            return self.session_class()
+        max_age = app.permanent_session_lifetime.total_seconds()
+        remembered = self._verified.get(cookie)
+        if remembered is not None:
+            contents, signed_at = remembered
+            if 0 <= time.time() - signed_at <= max_age:
+                return self.session_class(self.serializer.loads(contents))
+        try:
+            data, signed = serializer.loads(cookie, max_age=int(max_age), return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        with self._lock:
+            if len(self._verified) >= self.MAX_REMEMBERED:
+                self._verified = {}
+            self._verified[cookie] = (self.serializer.dumps(data), signed.timestamp())
+        return self.session_class(data)
+
+
 def register(app: Flask) -> None:
+    app.session_interface = RememberingCookieSessions()
+
+    fixed = [
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ]
+    if app.config.get("SESSION_COOKIE_SECURE"):
+        fixed.append(("Strict-Transport-Security", "max-age=31536000"))
+    personal = ("Cache-Control", "private, no-store")
+
     @app.after_request
     def set_security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if app.config.get("SESSION_COOKIE_SECURE"):
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if "_user_id" in session or g.get("api_token_id") is not None:
+        # Each header unless the view set its own: one look at the headers there are, then
+        # appends (a setdefault per header scanned them all each time).
+        headers = response.headers
+        present = {name.lower() for name in headers.keys()}
+        missing = [(name, value) for name, value in fixed if name.lower() not in present]
+        if "cache-control" not in present and ("_user_id" in session or g.get("api_token_id") is not None):
             # Personal pages (a logged-in session, or an API token's answers) must not be kept by
             # shared caches or shown after logout via Back. Asked of the session and the token,
             # not of current_user: after a commit that would re-read the user just for a header.
-            response.headers.setdefault("Cache-Control", "private, no-store")
+            missing.append(personal)
+        headers.extend(missing)
         return response
 
 

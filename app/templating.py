@@ -1,11 +1,13 @@
 """Helpers available in every template: labels for stored codes, numbers and dates in the locale."""
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
 from datetime import datetime
 from functools import cache, lru_cache
 
 from babel.numbers import format_decimal
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, request, session
 from flask_babel import format_date, format_datetime, get_locale, get_translations, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -158,6 +160,45 @@ def static_fragment(key: tuple, macro, *args) -> Markup:
         if len(store) >= 2000:  # endpoints x roles x languages: a few hundred at most
             store.clear()
         html = store[full] = Markup(macro(*args))
+    return html
+
+
+# Stands for the CSRF token in a page kept by shared_page: random per process, so no course text
+# can contain it, by chance or on purpose.
+_TOKEN_HOLE = f"\x00csrf-{secrets.token_hex(8)}\x00"
+
+
+def shared_page(key: tuple | None, render: Callable[[], str]) -> str:
+    """The page ``render()`` makes, made once for everyone whose page would be the same.
+
+    A lesson's page is the same 25 KB for every reader in the same state (enrolled or not, done
+    or not, the menu of their role, the language): only the CSRF token in its forms is the
+    reader's own. Rendering it was most of the module page's time (bench/README.md), so the first
+    render for a state is kept in the worker's copy of the curriculum with a hole where the token
+    was, and later readers get a copy with their own token put in. Kept with the curriculum, a
+    sync drops it with everything else; bounded (curriculum_cache.MAX_PAGES).
+
+    ``key`` must name everything the page shows besides the curriculum, the language, the path
+    and the menu (added here): the reader's state, never the reader. None renders as usual.
+    Pages with flashed messages or a query string are rendered for the request alone.
+    """
+    if key is None or request.query_string or "_flashes" in session:
+        return render()
+    from flask_login import current_user
+    from flask_wtf.csrf import generate_csrf
+
+    from app.services import curriculum_cache
+
+    user = current_user
+    signed_in = user.is_authenticated
+    full = ("page", str(get_locale()), request.path, request.endpoint, signed_in,
+            signed_in and user.is_instructor, signed_in and user.is_admin, *key)
+    copy, token = curriculum_cache.current(), generate_csrf()
+    kept = copy.page(full)
+    if kept is not None:
+        return kept.replace(_TOKEN_HOLE, token)
+    html = render()
+    copy.keep_page(full, html.replace(token, _TOKEN_HOLE))
     return html
 
 

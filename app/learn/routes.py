@@ -19,6 +19,7 @@ from app.services import enrolment as enrolment_service
 from app.services import progress
 from app.services.errors import AttemptLimitReached, BadResponses, NoQuiz, NotEnrolled, NotFound
 from app.services.transactions import commit_with_retry
+from app.templating import shared_page
 
 
 def _user():
@@ -122,10 +123,19 @@ def _render_module(page, errors=None, previous=None, status=200):
     quiz = None
     if page.has_quiz and current_user.is_authenticated and page.is_enrolled:
         quiz = attempt_service.quiz_view(current_user, page.module, page.status.best_score)
-    return render_template(
-        "learn/module.html", page=page, quiz=quiz, form=ActionForm(),
-        errors=errors or {}, previous=previous or MultiDict(),
-    ), status
+
+    def render():
+        return render_template(
+            "learn/module.html", page=page, quiz=quiz, form=ActionForm(),
+            errors=errors or {}, previous=previous or MultiDict(),
+        )
+
+    # Without a quiz form (a lesson, or a quiz the reader cannot take yet) the page shows only
+    # the module and whether the reader is enrolled and done: one page for all such readers.
+    # A quiz form carries the reader's attempts, score and attempt key: rendered for each.
+    shared = quiz is None and not errors and not previous and status == 200
+    key = (page.module.id, page.is_enrolled, page.status.status == "done") if shared else None
+    return shared_page(key, render), status
 
 
 @bp.route("/courses/<slug>/<module_slug>/done", methods=["POST"])

@@ -39,6 +39,9 @@ NAME = "curriculum"
 MAX_TEXTS = 400
 # Rendered pieces of pages (course cards per language, badges): a few hundred in practice.
 MAX_FRAGMENTS = 5000
+# Whole pages shared by every reader in the same state (app.templating.shared_page): about 25 KB
+# each, so about 8 MB; the least recently served go first.
+MAX_PAGES = 300
 _SESSION_FLAG = "sabak_curriculum_changed"
 # Every request runs this: built once, and on the table's columns (a Core statement) rather than
 # the mapped class's, which would route a one-value read through the ORM's result machinery
@@ -63,6 +66,7 @@ class Copy:
     _fragments: dict[tuple, object] = field(default_factory=dict)
     _questions: dict[int, tuple[Row, ...]] = field(default_factory=dict)
     _parsed: dict[int, object] = field(default_factory=dict)
+    _pages: OrderedDict[tuple, str] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def courses(self) -> dict[str, Row]:
@@ -168,6 +172,21 @@ class Copy:
                 self._fragments.clear()
             self._fragments[key] = html
         return html
+
+
+    def page(self, key: tuple) -> str | None:
+        """A whole page kept by ``keep_page``, or None (see app.templating.shared_page)."""
+        with self._lock:
+            html = self._pages.get(key)
+            if html is not None:
+                self._pages.move_to_end(key)
+            return html
+
+    def keep_page(self, key: tuple, html: str) -> None:
+        with self._lock:
+            self._pages[key] = html
+            while len(self._pages) > MAX_PAGES:
+                self._pages.popitem(last=False)
 
 
 def current() -> Copy:

@@ -244,3 +244,62 @@ def test_reading_a_module_records_the_learners_place_once(client, auth, course):
     db.session.expire_all()
     assert enrolment.last_module_id == course.modules[1].id
     assert "Булевы операторы" in client.get("/dashboard").get_data(as_text=True)  # "continue" leads there
+
+
+def _page(client, path="/courses/sample-course/intro"):
+    html = client.get(path).get_data(as_text=True)
+    return html, csrf_token_from(html)
+
+
+def test_readers_in_the_same_state_share_a_lesson_page_each_with_their_own_token(app, client, auth, course):
+    """A lesson's page is rendered once for each state of its readers and kept (shared_page): a
+    second learner in the same state gets exactly what rendering for them gives, with their own
+    CSRF token in the forms, and that token works."""
+    first = auth.login(role="learner")
+    client.get(enrol(client).location)  # shows (and so ends) the "enrolled" message
+    kept_for_first, first_token = _page(client)
+    other = app.test_client()
+    second = type(auth)(other).login(email=factories.make_user(name="Второй Читатель").email)
+    html = other.get("/courses/sample-course").get_data(as_text=True)
+    other.get(other.post("/courses/sample-course/enrol", data={"csrf_token": csrf_token_from(html)}).location)
+    served, second_token = _page(other)
+    assert second_token != first_token and first_token not in served
+    assert "Второй Читатель" not in served and first.email not in served
+
+    copy = app.extensions["sabak_curriculum"]["copy"]
+    assert any(key[0] == "page" for key in copy._pages)
+    copy._pages.clear()  # what the second learner gets without the kept page
+    fresh, fresh_token = _page(other)
+    assert served.replace(second_token, "TOKEN") == fresh.replace(fresh_token, "TOKEN")
+    assert kept_for_first.replace(first_token, "TOKEN") == fresh.replace(fresh_token, "TOKEN")
+
+    response = other.post("/courses/sample-course/intro/done", data={"csrf_token": second_token})
+    assert response.status_code == 302
+    other.get(response.location)
+    done = db.session.scalar(select(ModuleProgress.done_at).where(ModuleProgress.user_id == second.id))
+    assert done is not None
+    finished = "Вы прошли этот модуль"
+    assert finished in _page(other)[0]  # a new state: a page of its own
+    assert finished not in _page(client)[0] and "Отметить как пройденный" in _page(client)[0]
+
+
+def test_a_shared_lesson_page_keeps_each_readers_menu_language_and_messages(app, client, auth, course):
+    """What the page shows of the reader besides the lesson (the menu of their role, their
+    language, a message flashed to them) is never served to another reader."""
+    auth.login(role="instructor")
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Сообщение только для меня")]
+    instructor_page, _ = _page(client)
+    assert "Сообщение только для меня" in instructor_page and "Преподавание" in instructor_page
+    instructor_page, _ = _page(client)  # the message was shown once; this page is kept
+    assert "Сообщение только для меня" not in instructor_page and "Преподавание" in instructor_page
+    learner = app.test_client()
+    type(auth)(learner).login(role="learner")
+    learner.get("/courses")  # shows (and so ends) the welcome message
+    learner_page, _ = _page(learner)
+    assert "Преподавание" not in learner_page and "Сообщение только для меня" not in learner_page
+    token = csrf_token_from(learner_page)
+    learner.post("/language", data={"csrf_token": token, "locale": "en", "next": "/"})
+    english, _ = _page(learner)
+    assert 'lang="en"' in english and "Courses" in english
+    assert 'html lang="ru"' in _page(client)[0]

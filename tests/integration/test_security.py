@@ -1,6 +1,8 @@
 """CSRF, rate limiting, cookies, headers and production settings."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from app import create_app
@@ -59,6 +61,40 @@ def test_session_cookie_flags(client):
     response = client.get("/login")
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def _session_cookie(response) -> str:
+    header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
+    return header.split(";", 1)[0].split("=", 1)[1]
+
+
+def test_a_remembered_session_cookie_is_still_checked_for_age_and_tampering(app, client, auth, monkeypatch):
+    """Workers remember the session cookies they have verified (RememberingCookieSessions): a
+    remembered cookie still expires with the session's lifetime, and any other text is checked."""
+    auth.login(role="learner")
+    signed_in = client.get_cookie("session").value
+    raw = app.test_client(use_cookies=False)
+    for _ in range(2):  # verified, then remembered
+        assert raw.get("/api/v1/me", headers={"Cookie": f"session={signed_in}"}).status_code == 200
+    tampered = signed_in[:-2] + ("A" if signed_in[-2] != "A" else "B") + signed_in[-1]
+    assert raw.get("/api/v1/me", headers={"Cookie": f"session={tampered}"}).status_code == 401
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + app.permanent_session_lifetime.total_seconds() + 60)
+    assert raw.get("/api/v1/me", headers={"Cookie": f"session={signed_in}"}).status_code == 401
+
+
+def test_each_request_gets_its_own_copy_of_a_remembered_session(app):
+    """A request that changes its session (here: a message flashed before a redirect) changes
+    nothing for the next request sending the same cookie."""
+    raw = app.test_client(use_cookies=False)
+    cookie = _session_cookie(raw.get("/login"))  # an anonymous session holding a CSRF token
+    headers = {"Cookie": f"session={cookie}"}
+    assert raw.get("/courses", headers=headers).status_code == 200  # verified, and now remembered
+    flashed = {"Cookie": f"session={_session_cookie(raw.get('/dashboard', headers=headers))}"}
+    raw.get("/dashboard", headers=flashed)  # adds a second message to the first one's list
+    message = "Войдите, чтобы открыть эту страницу."
+    assert message not in raw.get("/courses", headers=headers).get_data(as_text=True)
+    assert raw.get("/courses", headers=flashed).get_data(as_text=True).count(message) == 1
 
 
 def test_security_headers(client):
