@@ -18,6 +18,11 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
     if config is None or isinstance(config, str):
         config = load_config(config)
     app = Flask(__name__, instance_relative_config=True)
+    # JSON answers as UTF-8 text with keys in the order the serializers write them: escaping
+    # every Cyrillic letter as \uXXXX made them about half again as large (and sorting the keys
+    # of every object cost time for no reader's benefit).
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
     app.config.from_object(config)
     app.config.update(overrides)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):

@@ -201,10 +201,7 @@ def _attempt_request(questions) -> tuple[str, dict[int, Any]]:
 @login_required
 def my_progress():
     board = dashboard_service.dashboard_for(current_user, recent_attempts=0)  # not part of this answer
-    statuses = progress.statuses_by_course({cp.course.id: cp.modules for cp in board.courses}, board.progress)
-    return jsonify(courses=[
-        serializers.course_progress(cp, statuses[cp.course.id]) for cp in board.courses
-    ])
+    return jsonify(courses=[serializers.course_progress(cp, board.progress) for cp in board.courses])
 
 
 @bp.route("/me/attempts")

@@ -15,6 +15,7 @@ from app.models.learning import Attempt
 from app.services.attempts import CHOICE_TYPES, QuizView
 from app.services.catalog import CourseCard, CoursePage
 from app.services.dashboard import CourseProgress
+from app.services import progress
 from app.services.progress import ModuleStatus
 
 
@@ -122,13 +123,19 @@ def attempt_summary(attempt: Attempt) -> dict[str, Any]:
     return {"course": module.course.slug, "module": module.slug, **attempt_summary_fields(attempt)}
 
 
-def course_progress(cp: CourseProgress, statuses: list[ModuleStatus]) -> dict[str, Any]:
+def course_progress(cp: CourseProgress, rows: dict[int, Any]) -> dict[str, Any]:
+    """A course's progress; ``rows``: the learner's progress rows by module id (Dashboard.progress).
+    Each module's entry is made straight from its row: the API lists every module of every
+    course, and a ModuleStatus object apiece was a fifth of its time (bench/README.md)."""
+    modules = []
+    for m in cp.modules:
+        row = rows.get(m.id)
+        modules.append({"slug": m.slug, "title": m.title, "status": progress.status_name(row),
+                        "best_score": row.best_score if row is not None else None})
     return {
         "course": cp.course.slug, "title": cp.course.title, "modules_total": cp.total, "modules_done": cp.done,
         "percent": cp.percent, "enrolled_at": iso(cp.enrolment.enrolled_at),
-        "completed_at": iso(cp.enrolment.completed_at),
-        "modules": [{"slug": s.module.slug, "title": s.module.title, "status": s.status,
-                     "best_score": s.best_score} for s in statuses],
+        "completed_at": iso(cp.enrolment.completed_at), "modules": modules,
     }
 
 

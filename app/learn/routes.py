@@ -45,7 +45,7 @@ def dashboard():
     from app.teach.forms import JoinForm
 
     return render_template("learn/dashboard.html", board=dashboard_service.dashboard_for(current_user),
-                           cohorts=cohorts.learner_cohorts(current_user), join_form=JoinForm())
+                           cohorts=cohorts.learner_cohorts(current_user), join_form=JoinForm)
 
 
 @bp.route("/attempts")

@@ -48,7 +48,7 @@ class Dashboard:
     recent_attempts: list[Row] = field(default_factory=list)  # see latest_attempts
     # The learner's progress rows by module id (module_id, done_at, visited_at, attempt_count,
     # best_score; the two dates as flags, True when set), for callers that show each module's
-    # status (progress.statuses_by_course).
+    # status (the progress API, api.serializers.course_progress).
     progress: dict[int, Row] = field(default_factory=dict)
 
     @property

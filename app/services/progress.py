@@ -172,20 +172,16 @@ def modules_with_quiz(module_ids: list[int]) -> set[int]:
         .distinct()))
 
 
-def statuses_by_course(modules_by_course: dict[int, tuple], rows: dict[int, object]) -> dict[int, list[ModuleStatus]]:
-    """``module_statuses`` for several courses at once (the progress API), without a query.
-
-    ``modules_by_course``: {course id: its active modules in order} (the plain rows of
-    ``dashboard.CourseProgress.modules``); ``rows``: the learner's progress rows by module id
-    (``dashboard.Dashboard.progress``).
-    """
-    return {course_id: [status_of(m, rows.get(m.id)) for m in modules]
-            for course_id, modules in modules_by_course.items()}
+def status_name(row) -> str:
+    """"done", "started" or "not-started" for the learner's progress row in a module (an object
+    or a plain row with its columns, or None)."""
+    if row is None:
+        return "not-started"
+    return "done" if row.done_at else ("started" if row.attempt_count or row.visited_at else "not-started")
 
 
 def status_of(module: Module, row) -> ModuleStatus:
     """``row``: the learner's ModuleProgress (object or plain row with its columns), or None."""
     if row is None:
         return ModuleStatus(module, "not-started", None, 0)
-    status = "done" if row.done_at else ("started" if row.attempt_count or row.visited_at else "not-started")
-    return ModuleStatus(module, status, row.best_score, row.attempt_count, recorded=True)
+    return ModuleStatus(module, status_name(row), row.best_score, row.attempt_count, recorded=True)

@@ -271,6 +271,10 @@ def test_pass_then_progress_and_attempts(api, course):
     assert entry["percent"] == 33 and entry["completed_at"] is None
     assert {m["slug"]: (m["status"], m["best_score"]) for m in entry["modules"]} == {
         "intro": ("not-started", None), "boolean": ("done", 100.0), "types": ("not-started", None)}
+    raw = api.get("/me/progress", status=200).get_data()
+    assert "Булевы операторы".encode() in raw and b"\\u04" not in raw  # UTF-8 text, not escapes
+    assert list(entry) == ["course", "title", "modules_total", "modules_done", "percent", "enrolled_at",
+                           "completed_at", "modules"]  # in the serializer's order
     attempts = api.get("/me/attempts", status=200).get_json()["attempts"]
     assert attempts == [{"course": "sample-course", "module": "boolean", "number": 1, "score": 100.0,
                          "passed": True, "pending": False, "submitted_at": result["submitted_at"]}]
