@@ -93,6 +93,7 @@ def register(app: Flask) -> None:
             "flag_text": flag_text,
             "fragments": fragments,
             "static_fragment": static_fragment,
+            "worker_memo": worker_memo,
         }
 
     @app.template_filter("datetime")
@@ -104,15 +105,18 @@ def register(app: Flask) -> None:
         return _formatted(format_date, value, fmt, str(get_locale()), str(get_timezone())) if value else ""
 
     @app.template_filter("render_shared")
-    def render_shared(items, render, memo: dict) -> Markup:
-        """``render(item)`` for each item, joined; an item object seen before (in ``memo``, a dict
-        the page keeps) is not rendered again. For long lists of few distinct shared objects, such
-        as the cells of a progress matrix: keyed by identity, so the items must outlive the page."""
+    def render_shared(items, render, memo: dict, by_value: bool = False) -> Markup:
+        """``render(item)`` for each item, joined; an item seen before (in ``memo``) is not
+        rendered again. For long lists of few distinct shared objects, such as the cells of a
+        progress matrix. Keyed by identity, with a dict the page keeps (the items must outlive
+        the page); ``by_value`` keys by the item itself (frozen, hashable), for a ``worker_memo``
+        kept across requests when the HTML depends on nothing but the item and the language."""
         parts = []
         for item in items:
-            html = memo.get(id(item))
+            key = item if by_value else id(item)
+            html = memo.get(key)
             if html is None:
-                html = memo[id(item)] = str(render(item))
+                html = memo[key] = str(render(item))
             parts.append(html)
         return Markup("".join(parts))
 
@@ -161,6 +165,18 @@ def static_fragment(key: tuple, macro, *args) -> Markup:
             store.clear()
         html = store[full] = Markup(macro(*args))
     return html
+
+
+def worker_memo(name: str) -> dict:
+    """A dict kept by this worker for the interface language, for render_shared(by_value=True):
+    pieces of HTML that depend only on a small frozen value and the language, such as a progress
+    matrix's cells (status, best score, attempts), rendered once per worker instead of on every
+    view. Started again past 5,000 entries."""
+    store = current_app.extensions.setdefault("sabak_worker_memos", {})
+    memo = store.get((name, str(get_locale())))
+    if memo is None or len(memo) > 5000:
+        memo = store[(name, str(get_locale()))] = {}
+    return memo
 
 
 # Stands for the CSRF token in a page kept by shared_page: random per process, so no course text

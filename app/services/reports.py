@@ -9,7 +9,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from sqlalchemy import Row, case, func, select
+from sqlalchemy import Row, bindparam, case, func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -104,22 +104,10 @@ def progress_matrix(cohort: Cohort, course: Course, sort: str = "name", *, page:
     sort = sort if sort in SORTS else "name"
     modules = list(curriculum_cache.current().outline(course.id))  # plain rows, no module text
     module_ids = [m.id for m in modules] or [-1]
-    members = (select(CohortMember.user_id)
-               .where(CohortMember.cohort_id == cohort.id, CohortMember.removed_at.is_(None)))
-    in_report = (ModuleProgress.user_id.in_(members), ModuleProgress.module_id.in_(module_ids))
-    done = func.sum(case((ModuleProgress.done_at.is_not(None), 1), else_=0))
-    per_learner = (select(ModuleProgress.user_id, done.label("done"), func.avg(ModuleProgress.best_score).label("mean"))
-                   .where(*in_report).group_by(ModuleProgress.user_id).subquery())
+    conn = db.session.connection()
     # The learners as plain rows (id, name, email) with their totals: 200 User objects were a
     # tenth of the report, and the totals decide the order of the pages.
-    learners = db.session.execute(
-        select(User.id, User.name, User.email, per_learner.c.done, per_learner.c.mean,
-               Enrolment.completed_at.is_not(None))
-        .join(CohortMember, CohortMember.user_id == User.id)
-        .outerjoin(per_learner, per_learner.c.user_id == User.id)
-        .outerjoin(Enrolment, (Enrolment.user_id == User.id) & (Enrolment.course_id == course.id))
-        .where(CohortMember.cohort_id == cohort.id, CohortMember.removed_at.is_(None))
-        .order_by(User.name, User.id)).all()
+    learners = conn.execute(_LEARNERS, {"cohort_id": cohort.id, "course_id": course.id, "module_ids": module_ids}).all()
     # Equal totals are one shared (frozen) RowSummary, rendered once each by the template.
     summaries: dict[tuple, RowSummary] = {}
     ranked = []
@@ -142,12 +130,8 @@ def progress_matrix(cohort: Cohort, course: Course, sort: str = "name", *, page:
     # template renders each distinct cell once.
     cells: dict[tuple, Cell] = {}
     progress: dict[int, dict[int, Cell]] = {}
-    for user_id, module_id, visited, is_done, best, attempts in db.session.execute(
-        select(ModuleProgress.user_id, ModuleProgress.module_id,
-               ModuleProgress.visited_at.is_not(None), ModuleProgress.done_at.is_not(None),
-               ModuleProgress.best_score, ModuleProgress.attempt_count)
-        .where(ModuleProgress.user_id.in_(shown_ids), ModuleProgress.module_id.in_(module_ids))
-    ):
+    for user_id, module_id, visited, is_done, best, attempts in conn.execute(
+            _CELLS, {"user_ids": shown_ids, "module_ids": module_ids}):
         key = (bool(visited), bool(is_done), best, attempts)
         cell = cells.get(key)
         if cell is None:
@@ -157,7 +141,8 @@ def progress_matrix(cohort: Cohort, course: Course, sort: str = "name", *, page:
     for learner, summary in ranked:
         mine = progress.get(learner.id, {})
         rows.append(MatrixRow(learner, [mine.get(m.id, _NOT_STARTED) for m in modules], summary))
-    return Matrix(cohort, course, modules, rows, _totals(modules, in_report), sort,
+    totals = _totals(modules, conn.execute(_TOTALS, {"cohort_id": cohort.id, "module_ids": module_ids}))
+    return Matrix(cohort, course, modules, rows, totals, sort,
                   learner_count=count, completed=completed, page=page or 1, pages=pages, first=first)
 
 
@@ -183,14 +168,41 @@ def _sorted(ranked: list[tuple], sort: str) -> list[tuple]:
     return ranked
 
 
-def _totals(modules: list[Row], in_report) -> list[ModuleTotal]:
-    """Per module, over the whole cohort: learners done, learners who attempted, mean best score."""
-    found = {module_id: (done, attempted, mean) for module_id, done, attempted, mean in db.session.execute(
-        select(ModuleProgress.module_id,
-               func.sum(case((ModuleProgress.done_at.is_not(None), 1), else_=0)),
-               func.sum(case((ModuleProgress.attempt_count > 0, 1), else_=0)),
-               func.avg(ModuleProgress.best_score))
-        .where(*in_report).group_by(ModuleProgress.module_id))}
+def _matrix_statements():
+    """The matrix's three statements, built once on the tables' columns with bound parameters
+    (cohort_id, course_id, and the lists module_ids and user_ids): as ORM-enabled selects built
+    for each view, their building and result handling cost as much as the database's work
+    (bench/README.md). In the report: the cohort's current members' progress rows in the
+    course's active modules."""
+    p, cm, u, e = ModuleProgress.__table__.c, CohortMember.__table__.c, User.__table__.c, Enrolment.__table__.c
+    module_ids = bindparam("module_ids", expanding=True)
+    members = select(cm.user_id).where(cm.cohort_id == bindparam("cohort_id"), cm.removed_at.is_(None))
+    in_report = (p.user_id.in_(members), p.module_id.in_(module_ids))
+    done = func.sum(case((p.done_at.is_not(None), 1), else_=0))
+    per_learner = (select(p.user_id, done.label("done"), func.avg(p.best_score).label("mean"))
+                   .where(*in_report).group_by(p.user_id).subquery())
+    learners = (
+        select(u.id, u.name, u.email, per_learner.c.done, per_learner.c.mean, e.completed_at.is_not(None))
+        .select_from(User.__table__.join(CohortMember.__table__, cm.user_id == u.id)
+                     .outerjoin(per_learner, per_learner.c.user_id == u.id)
+                     .outerjoin(Enrolment.__table__, (e.user_id == u.id) & (e.course_id == bindparam("course_id"))))
+        .where(cm.cohort_id == bindparam("cohort_id"), cm.removed_at.is_(None))
+        .order_by(u.name, u.id))
+    cells = (select(p.user_id, p.module_id, p.visited_at.is_not(None), p.done_at.is_not(None), p.best_score,
+                    p.attempt_count)
+             .where(p.user_id.in_(bindparam("user_ids", expanding=True)), p.module_id.in_(module_ids)))
+    totals = (select(p.module_id, done, func.sum(case((p.attempt_count > 0, 1), else_=0)), func.avg(p.best_score))
+              .where(*in_report).group_by(p.module_id))
+    return learners, cells, totals
+
+
+_LEARNERS, _CELLS, _TOTALS = _matrix_statements()
+
+
+def _totals(modules: list[Row], found_rows) -> list[ModuleTotal]:
+    """Per module, over the whole cohort: learners done, learners who attempted, mean best score
+    (``found_rows``: the _TOTALS statement's rows, modules nobody has touched missing)."""
+    found = {module_id: (done, attempted, mean) for module_id, done, attempted, mean in found_rows}
     totals = []
     for module in modules:
         done, attempted, mean = found.get(module.id, (0, 0, None))

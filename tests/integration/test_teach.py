@@ -118,6 +118,29 @@ def test_matrix_csv_and_drill_down(client, auth, course):
     assert detail.status_code == 200 and "OR" in detail.get_data(as_text=True)
 
 
+def test_matrix_cells_kept_by_the_worker_follow_the_language(client, auth, course):
+    """Each distinct cell is rendered once per worker and language (worker_memo): switching the
+    language shows the other language's cells, and switching back the first's."""
+    instructor = auth.login(role="instructor")
+    cohort = make_cohort(instructor, course)
+    learners_with_attempts(cohort, course, 2)
+    url = f"/teach/cohorts/{cohort.id}/courses/{course.slug}"
+
+    def cells(html):
+        return re.findall(r'<td class="cell-[a-z-]+">(.*?)</td>', html, re.S)
+
+    russian = cells(client.get(url).get_data(as_text=True))
+    assert russian and any("попыт" in c for c in russian) and not any("attempt" in c for c in russian)
+    client.post("/language", data={"csrf_token": csrf_token_from(client.get(url).get_data(as_text=True)),
+                                   "locale": "en", "next": url})
+    english = cells(client.get(url).get_data(as_text=True))
+    assert len(english) == len(russian) and any("attempt" in c for c in english)
+    assert not any("попыт" in c for c in english)
+    client.post("/language", data={"csrf_token": csrf_token_from(client.get(url).get_data(as_text=True)),
+                                   "locale": "ru", "next": url})
+    assert cells(client.get(url).get_data(as_text=True)) == russian
+
+
 def test_the_matrix_shows_fifty_learners_a_page_and_ranks_and_sums_the_whole_cohort(client, auth, course):
     from app.services import reports
 
