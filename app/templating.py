@@ -181,10 +181,12 @@ def worker_memo(name: str) -> dict:
 
 # Stands for the CSRF token in a page kept by shared_page: random per process, so no course text
 # can contain it, by chance or on purpose.
-_TOKEN_HOLE = f"\x00csrf-{secrets.token_hex(8)}\x00"
+_HOLE_NONCE = secrets.token_hex(8)
+_TOKEN_HOLE = f"\x00csrf-{_HOLE_NONCE}\x00"
 
 
-def shared_page(key: tuple | None, render: Callable[[], str]) -> str:
+def shared_page(key: tuple | None, render: Callable[[], str],
+                parts: dict[str, Callable[[], str | None]] | None = None) -> str:
     """The page ``render()`` makes, made once for everyone whose page would be the same.
 
     A lesson's page is the same 25 KB for every reader in the same state (enrolled or not, done
@@ -194,9 +196,14 @@ def shared_page(key: tuple | None, render: Callable[[], str]) -> str:
     was, and later readers get a copy with their own token put in. Kept with the curriculum, a
     sync drops it with everything else; bounded (curriculum_cache.MAX_PAGES).
 
-    ``key`` must name everything the page shows besides the curriculum, the language, the path
-    and the menu (added here): the reader's state, never the reader. None renders as usual.
-    Pages with flashed messages or a query string are rendered for the request alone.
+    ``parts`` are the reader's own pieces of an otherwise shared page (the catalog's cards, with
+    the reader's status in each): each function gives the piece's HTML exactly as the page shows
+    it, or None when it cannot without rendering the page (then the page is rendered). The kept
+    page has a hole for each, filled for every reader.
+
+    ``key`` must name everything the page shows besides the curriculum, the language, the path,
+    the menu (added here) and the parts: the reader's state, never the reader. None renders as
+    usual. Pages with flashed messages or a query string are rendered for the request alone.
     """
     if key is None or request.query_string or "_flashes" in session:
         return render()
@@ -212,10 +219,45 @@ def shared_page(key: tuple | None, render: Callable[[], str]) -> str:
     copy, token = curriculum_cache.current(), generate_csrf()
     kept = copy.page(full)
     if kept is not None:
-        return kept.replace(_TOKEN_HOLE, token)
+        filled = kept.replace(_TOKEN_HOLE, token)
+        for name, make in (parts or {}).items():
+            piece = make()
+            if piece is None:
+                return render()
+            filled = filled.replace(_part_hole(name), piece, 1)
+        if "\x00" in filled:  # a hole left open (never seen): render rather than serve it
+            return render()
+        return filled
     html = render()
-    copy.keep_page(full, html.replace(token, _TOKEN_HOLE))
+    shared = html.replace(token, _TOKEN_HOLE)
+    for name, make in (parts or {}).items():
+        piece = make()
+        if not piece or shared.count(piece) != 1:  # cannot be cut out safely: keep nothing
+            return html
+        shared = shared.replace(piece, _part_hole(name))
+    copy.keep_page(full, shared)
     return html
+
+
+def _part_hole(name: str) -> str:
+    """Stands for the part ``name`` in a kept page; unlike the token's hole, with the name inside."""
+    return f"\x00part-{_HOLE_NONCE}-{name}\x00"
+
+
+def kept_fragments(items) -> str | None:
+    """What ``fragments(items, macro)`` gives, when every item's piece is already kept for this
+    language; None when one is not (or has no key), which only rendering can make."""
+    from app.services import curriculum_cache
+
+    copy, locale = curriculum_cache.current(), str(get_locale())
+    pieces = []
+    for item in items:
+        key = item.fragment_key
+        piece = copy.kept_fragment((locale, *key)) if key is not None else None
+        if piece is None:
+            return None
+        pieces.append(piece)
+    return "".join(pieces)
 
 
 def hours_filter(value: float | int | None) -> str:

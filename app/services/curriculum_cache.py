@@ -162,6 +162,10 @@ class Copy:
             parsed = self._parsed[question.id] = ParsedQuestion.from_dict(question.data)
         return parsed
 
+    def kept_fragment(self, key: tuple):
+        """The piece ``fragment`` keeps under ``key``, or None (nothing is made)."""
+        return self._fragments.get(key)
+
     def fragment(self, key: tuple, make):
         """A piece of rendered HTML that depends only on the curriculum and ``key`` (see
         app.templating.fragments). Bounded: past MAX_FRAGMENTS the store starts again."""

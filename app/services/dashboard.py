@@ -41,6 +41,13 @@ class CourseProgress:
     def is_complete(self) -> bool:
         return self.enrolment.completed_at is not None
 
+    @property
+    def fragment_key(self) -> tuple:
+        """Everything the dashboard's card for this course shows (templating.fragments): learners
+        at the same point of a course share the card's HTML."""
+        return ("dashboard-course", self.course.id, self.total, self.done, self.enrolment.completed_at,
+                self.continue_module.slug if self.continue_module is not None else None)
+
 
 @dataclass
 class Dashboard:

@@ -303,3 +303,52 @@ def test_a_shared_lesson_page_keeps_each_readers_menu_language_and_messages(app,
     english, _ = _page(learner)
     assert 'lang="en"' in english and "Courses" in english
     assert 'html lang="ru"' in _page(client)[0]
+
+
+def test_the_catalog_is_kept_with_a_hole_for_each_readers_own_cards(app, client, auth, course):
+    """The catalog without filters is one page for every reader but for their status on each
+    card (shared_page with a part): each reader sees their own badges, exactly as rendering the
+    page for them gives, and a filtered catalog is rendered for its request."""
+    auth.login(role="learner")
+    client.get("/courses")  # shows (and so ends) the welcome message
+    client.get(enrol(client).location)
+    mine, _ = _page(client, "/courses")
+    assert "Вы записаны: пройдено 0 из 2" in mine
+    other = app.test_client()
+    type(auth)(other).login(role="learner")
+    other.get("/dashboard")
+    theirs, their_token = _page(other, "/courses")
+    assert "Вы записаны" not in theirs and "Поиск информации" in theirs
+    copy = app.extensions["sabak_curriculum"]["copy"]
+    assert any(key[0] == "page" and key[-1] == "catalog" for key in copy._pages)
+    copy._pages.clear()
+    fresh, fresh_token = _page(other, "/courses")
+    assert theirs.replace(their_token, "TOKEN") == fresh.replace(fresh_token, "TOKEN")
+    mine_again, _ = _page(client, "/courses")
+    assert "Вы записаны: пройдено 0 из 2" in mine_again
+    assert "Поиск информации" not in _page(client, "/courses?language=en")[0]
+
+
+def test_dashboard_course_cards_are_shared_by_learners_at_the_same_point_only(app, client, auth, course):
+    """A course's card on the dashboard is kept per point in the course (CourseProgress.fragment_key):
+    when one learner moves on, their card changes and the other's does not."""
+    auth.login(role="learner")
+    client.get(enrol(client).location)
+    other = app.test_client()
+    type(auth)(other).login(role="learner")
+    html = other.get("/courses/sample-course").get_data(as_text=True)
+    other.get(other.post("/courses/sample-course/enrol", data={"csrf_token": csrf_token_from(html)}).location)
+
+    def card(c):
+        page = c.get("/dashboard").get_data(as_text=True)
+        return re.search(r'<ul class="course-progress">(.*?)</ul>', page, re.S).group(1)
+
+    assert card(client) == card(other) and "/courses/sample-course/intro" in card(client)
+    other.get("/courses/sample-course/boolean")  # both are at the quiz now: the place to continue from
+    html = client.get("/courses/sample-course/boolean").get_data(as_text=True)
+    assert card(client) == card(other) and "/courses/sample-course/boolean" in card(client)
+    client.post("/courses/sample-course/intro/done", data={"csrf_token": csrf_token_from(html)})
+    client.get("/courses/sample-course/boolean")  # shows (and so ends) the "marked as done" message
+    mine, theirs = card(client), card(other)
+    assert "Пройдено модулей: 1 из 2" in mine and "/courses/sample-course/boolean" in mine
+    assert "Пройдено модулей: 0 из 2" in theirs and "/courses/sample-course/boolean" in theirs
