@@ -1,6 +1,7 @@
 """Profile one Sabak endpoint in-process on a seeded database: time, SQL queries, hottest functions.
 
     SABAK_ENV=production SECRET_KEY=... DATABASE_URL=... .venv/bin/python bench/profile_endpoint.py ENDPOINT [-n 50]
+    ... bench/profile_endpoint.py ENDPOINT -n 300 --best-of 7 --learner learner00002@bench.sabak.kg
 
 ENDPOINT is one of module, catalog, dashboard, progress_api, quiz_post, matrix (the bench's names),
 me, healthz, or a path (GET as a logged-in learner).
@@ -19,6 +20,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # baseline_app
 
 PASSWORD = "bench-password-2026"
 
@@ -37,6 +39,11 @@ def main() -> None:
     p.add_argument("--top", type=int, default=25)
     p.add_argument("--time-only", action="store_true", help="no cProfile: the time per request as it is")
     p.add_argument("--dump", metavar="FILE", help="also write the profile (pstats format) to FILE")
+    p.add_argument("--best-of", type=int, metavar="R",
+                   help="time only, GET only: R rounds of -n requests straight through the WSGI app (no test "
+                        "client), printing the best round beside the baseline app's; steadier on a busy "
+                        "machine, for comparing two versions of the code run alternately")
+    p.add_argument("--learner", default="learner00001@bench.sabak.kg", help="the learner to log in as")
     args = p.parse_args()
 
     from sqlalchemy import event
@@ -56,7 +63,7 @@ def main() -> None:
         login(client, "instructor01@bench.sabak.kg")
         method, url, data = "GET", f"/teach/cohorts/{cohort_id}/courses/bench-00", None
     else:
-        login(client, "learner00001@bench.sabak.kg")
+        login(client, args.learner)
         quiz = client.get("/courses/bench-00/m10").get_data(as_text=True)
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', quiz).group(1)
         data = {"csrf_token": token}
@@ -84,6 +91,11 @@ def main() -> None:
         assert r.status_code in (200, 302), (r.status_code, r.get_data(as_text=True)[:300])
         return r
 
+    if args.best_of:
+        if method != "GET":
+            p.error("--best-of times GET endpoints only")
+        best_of(app, client, url, args.n, args.best_of)
+        return
     r = once()
     queries.clear()
     once()
@@ -107,6 +119,44 @@ def main() -> None:
     out = io.StringIO()
     pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(args.top)
     print(out.getvalue())
+
+
+def best_of(app, client, url: str, n: int, rounds: int) -> None:
+    """The best of ``rounds`` rounds of ``n`` GETs of ``url``, called straight on the WSGI app
+    with the logged-in client's cookie, and the same for bench/baseline_app.py: on a shared VM
+    a round's mean moves by tens of percent, its best far less."""
+    import io
+
+    import baseline_app
+
+    client.get("/courses/bench-00/m10")  # a page with a form: the session gets its CSRF token
+    cookie = "; ".join(f"{name}={c.value}" for name in ("session", "remember_token")
+                       if (c := client.get_cookie(name)) is not None)
+    base = {"REQUEST_METHOD": "GET", "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000",
+            "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False, "wsgi.multiprocess": True, "wsgi.run_once": False,
+            "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "127.0.0.1:8000", "HTTP_USER_AGENT": "sabak-bench"}
+    statuses = []
+
+    def start_response(status, headers, exc_info=None):
+        statuses.append(status)
+
+    def best(wsgi, path: str, cookie_header: str | None) -> float:
+        environ = dict(base, PATH_INFO=path, **({"HTTP_COOKIE": cookie_header} if cookie_header else {}))
+        times = []
+        for _ in range(rounds):
+            t = time.perf_counter()
+            for _ in range(n):
+                b"".join(wsgi(dict(environ, **{"wsgi.input": io.BytesIO()}), start_response))
+            times.append((time.perf_counter() - t) / n)
+        return min(times) * 1e6
+
+    best(app.wsgi_app, url, cookie)  # warm-up
+    mine = best(app.wsgi_app, url, cookie)
+    if not statuses[-1].startswith("200"):
+        raise SystemExit(f"{url} answered {statuses[-1]}")
+    flask = best(baseline_app.app.wsgi_app, "/", None)
+    print(f"GET {url}: best of {rounds} x {n}: {mine:.0f} µs a request; the baseline app {flask:.0f} µs")
 
 
 if __name__ == "__main__":
