@@ -122,22 +122,31 @@ class Copy:
                 self._outlines[cid] = tuple(rows)
         return {cid: self._outlines[cid] for cid in course_ids}
 
+    def _recall(self, store: OrderedDict, key):
+        """``store[key]`` or None, marked as just used: the bounded stores drop the least recently used."""
+        with self._lock:
+            value = store.get(key)
+            if value is not None:
+                store.move_to_end(key)
+            return value
+
+    def _keep(self, store: OrderedDict, key, value, limit: int) -> None:
+        with self._lock:
+            store[key] = value
+            while len(store) > limit:
+                store.popitem(last=False)
+
     def module(self, module_id: int) -> Row | None:
         """One module with its text (every column but the plain-text copy kept for search)."""
-        with self._lock:
-            row = self._texts.get(module_id)
-            if row is not None:
-                self._texts.move_to_end(module_id)
-                return row
+        row = self._recall(self._texts, module_id)
+        if row is not None:
+            return row
         row = db.session.execute(
             select(*(c for c in Module.__table__.c if c.key not in ("search_text", "source_hash")))
             .where(Module.id == module_id)
         ).one_or_none()
         if row is not None:
-            with self._lock:
-                self._texts[module_id] = row
-                while len(self._texts) > MAX_TEXTS:
-                    self._texts.popitem(last=False)
+            self._keep(self._texts, module_id, row, MAX_TEXTS)
         return row
 
 
@@ -177,20 +186,12 @@ class Copy:
             self._fragments[key] = html
         return html
 
-
     def page(self, key: tuple) -> str | None:
         """A whole page kept by ``keep_page``, or None (see app.templating.shared_page)."""
-        with self._lock:
-            html = self._pages.get(key)
-            if html is not None:
-                self._pages.move_to_end(key)
-            return html
+        return self._recall(self._pages, key)
 
     def keep_page(self, key: tuple, html: str) -> None:
-        with self._lock:
-            self._pages[key] = html
-            while len(self._pages) > MAX_PAGES:
-                self._pages.popitem(last=False)
+        self._keep(self._pages, key, html, MAX_PAGES)
 
 
 def current() -> Copy:
