@@ -208,7 +208,6 @@ def shared_page(key: tuple | None, render: Callable[[], str],
     if key is None or request.query_string or "_flashes" in session:
         return render()
     from flask_login import current_user
-    from flask_wtf.csrf import generate_csrf
 
     from app.services import curriculum_cache
 
@@ -216,7 +215,7 @@ def shared_page(key: tuple | None, render: Callable[[], str],
     signed_in = user.is_authenticated
     full = ("page", str(get_locale()), request.path, request.endpoint, signed_in,
             signed_in and user.is_instructor, signed_in and user.is_admin, *key)
-    copy, token = curriculum_cache.current(), generate_csrf()
+    copy, token = curriculum_cache.current(), _signed_csrf_token()
     kept = copy.page(full)
     if kept is not None:
         filled = kept.replace(_TOKEN_HOLE, token)
@@ -237,6 +236,32 @@ def shared_page(key: tuple | None, render: Callable[[], str],
         shared = shared.replace(piece, _part_hole(name))
     copy.keep_page(full, shared)
     return html
+
+
+def _signed_csrf_token() -> str:
+    """This request's CSRF token, as Flask-WTF's ``generate_csrf`` gives it.
+
+    Flask-WTF signs the session's raw token anew for every request that shows a form (a
+    serializer built, its key derived, an HMAC), about a tenth of a kept page's time. With
+    WTF_CSRF_TIME_LIMIT off, as Sabak runs, the signing time is never checked, so a raw token's
+    signed form is as good on the next request: each worker keeps the last ones it made and puts
+    them where Flask-WTF looks first (``g.csrf_token``), so every form of the page shows it.
+    """
+    from flask_wtf.csrf import generate_csrf
+
+    raw = session.get("csrf_token")
+    if raw is None or "csrf_token" in g or current_app.config.get("WTF_CSRF_TIME_LIMIT") is not None:
+        return generate_csrf()
+    signed = current_app.extensions.setdefault("sabak_signed_csrf", {})
+    token = signed.get(raw)
+    if token is None:
+        token = generate_csrf()
+        if len(signed) >= 10_000:
+            signed.clear()
+        signed[raw] = token
+    else:
+        g.csrf_token = token
+    return token
 
 
 def _part_hole(name: str) -> str:

@@ -352,3 +352,23 @@ def test_dashboard_course_cards_are_shared_by_learners_at_the_same_point_only(ap
     mine, theirs = card(client), card(other)
     assert "Пройдено модулей: 1 из 2" in mine and "/courses/sample-course/boolean" in mine
     assert "Пройдено модулей: 0 из 2" in theirs and "/courses/sample-course/boolean" in theirs
+
+
+def test_a_sessions_signed_csrf_token_is_reused_and_still_accepted(app, client, auth, course):
+    """Kept pages reuse the token signed for the session's raw token (templating._signed_csrf_token):
+    the same token on the next view, accepted by the form; with a time limit on tokens, nothing
+    is reused, since the signing time then matters."""
+    auth.login(role="learner")
+    client.get(enrol(client).location)
+    first = _page(client)[1]
+    with client.session_transaction() as session:
+        raw = session["csrf_token"]
+    assert app.extensions["sabak_signed_csrf"][raw] == first
+    assert _page(client)[1] == first
+    response = client.post("/courses/sample-course/intro/done", data={"csrf_token": first})
+    assert response.status_code == 302
+    assert db.session.scalar(select(ModuleProgress.done_at)) is not None
+    app.extensions.pop("sabak_signed_csrf", None)
+    app.config["WTF_CSRF_TIME_LIMIT"] = 3600
+    _page(client)
+    assert not app.extensions.get("sabak_signed_csrf")
