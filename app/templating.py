@@ -136,17 +136,34 @@ def fragments(items, macro) -> Markup:
     numbers in a badge) and never anything of the reader's own. One call for the whole list:
     a template call per card cost more than looking the card up.
     """
+    return Markup(_pieces(items, macro))
+
+
+def kept_fragments(items) -> str | None:
+    """What ``fragments(items, macro)`` gives, when every item's piece is already kept for this
+    language; None when one is not (or has no key), which only rendering can make."""
+    return _pieces(items, None)
+
+
+def _pieces(items, macro) -> str | None:
+    """The items' kept pieces, joined. A piece not kept is rendered with ``macro`` (and kept if
+    it has a key); without a macro, it makes the answer None."""
     from app.services import curriculum_cache
 
     copy, locale = curriculum_cache.current(), str(get_locale())
     parts = []
     for item in items:
         key = item.fragment_key
-        if key is None:
-            parts.append(str(macro(item)))
+        if macro is None:
+            piece = copy.kept_fragment((locale, *key)) if key is not None else None
+            if piece is None:
+                return None
+        elif key is None:
+            piece = str(macro(item))
         else:
-            parts.append(copy.fragment((locale, *key), lambda: Markup(macro(item))))
-    return Markup("".join(parts))
+            piece = copy.fragment((locale, *key), lambda: Markup(macro(item)))
+        parts.append(piece)
+    return "".join(parts)
 
 
 def static_fragment(key: tuple, macro, *args) -> Markup:
@@ -157,25 +174,23 @@ def static_fragment(key: tuple, macro, *args) -> Markup:
     ``fragments`` this reads nothing from the database, so error pages can use it while the
     database is down. ``key`` must name everything the piece shows.
     """
-    store = current_app.extensions.setdefault("sabak_static_fragments", {})
-    full = (str(get_locale()), *key)
-    html = store.get(full)
+    memo = worker_memo("static-fragments")  # endpoints x roles: a few hundred at most
+    html = memo.get(key)
     if html is None:
-        if len(store) >= 2000:  # endpoints x roles x languages: a few hundred at most
-            store.clear()
-        html = store[full] = Markup(macro(*args))
+        html = memo[key] = Markup(macro(*args))
     return html
 
 
 def worker_memo(name: str) -> dict:
-    """A dict kept by this worker for the interface language, for render_shared(by_value=True):
-    pieces of HTML that depend only on a small frozen value and the language, such as a progress
-    matrix's cells (status, best score, attempts), rendered once per worker instead of on every
-    view. Started again past 5,000 entries."""
+    """A dict kept by this worker for the interface language: pieces of HTML that depend only on
+    a key and the language, rendered once per worker instead of on every view (static_fragment,
+    and render_shared(by_value=True) for a progress matrix's cells). Reads nothing from the
+    database. Started again past 5,000 entries."""
     store = current_app.extensions.setdefault("sabak_worker_memos", {})
-    memo = store.get((name, str(get_locale())))
+    key = (name, str(get_locale()))
+    memo = store.get(key)
     if memo is None or len(memo) > 5000:
-        memo = store[(name, str(get_locale()))] = {}
+        memo = store[key] = {}
     return memo
 
 
@@ -267,22 +282,6 @@ def _signed_csrf_token() -> str:
 def _part_hole(name: str) -> str:
     """Stands for the part ``name`` in a kept page; unlike the token's hole, with the name inside."""
     return f"\x00part-{_HOLE_NONCE}-{name}\x00"
-
-
-def kept_fragments(items) -> str | None:
-    """What ``fragments(items, macro)`` gives, when every item's piece is already kept for this
-    language; None when one is not (or has no key), which only rendering can make."""
-    from app.services import curriculum_cache
-
-    copy, locale = curriculum_cache.current(), str(get_locale())
-    pieces = []
-    for item in items:
-        key = item.fragment_key
-        piece = copy.kept_fragment((locale, *key)) if key is not None else None
-        if piece is None:
-            return None
-        pieces.append(piece)
-    return "".join(pieces)
 
 
 def hours_filter(value: float | int | None) -> str:
