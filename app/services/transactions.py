@@ -7,8 +7,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy import event
@@ -80,20 +79,6 @@ def end_turn() -> None:
     if depth == 1:
         fcntl.flock(_lock_fd(_turn.path), fcntl.LOCK_UN)
     _in_process.release()
-
-
-@contextmanager
-def writer_turn() -> Iterator[None]:
-    """Hold the writers' turn of the app's SQLite database for the block (nothing on PostgreSQL)."""
-    path = lock_path(db.engine)
-    if path is None:
-        yield
-        return
-    take_turn(path)
-    try:
-        yield
-    finally:
-        end_turn()
 
 
 def lock_path(engine) -> str | None:

@@ -1,5 +1,5 @@
 """On SQLite, units of work in different worker processes take turns to write: the second waits
-in the kernel for the first to finish (transactions.writer_turn) instead of polling SQLite."""
+in the kernel for the first to finish (transactions.take_turn) instead of polling SQLite."""
 from __future__ import annotations
 
 import os
@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,12 +20,25 @@ from app.services import transactions
 OTHER_WORKER = textwrap.dedent("""
     import sys
     from app import create_app
+    from app.extensions import db
     from app.services import transactions
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=sys.argv[1])
-    with app.app_context(), transactions.writer_turn():
+    with app.app_context():
+        transactions.take_turn(transactions.lock_path(db.engine))
         print("holding", flush=True)
         sys.stdin.readline()
 """)
+
+
+@contextmanager
+def turn(app):
+    """This thread holds the writers' turn of the app's SQLite database for the block."""
+    with app.app_context():
+        transactions.take_turn(transactions.lock_path(db.engine))
+        try:
+            yield
+        finally:
+            transactions.end_turn()
 
 
 def test_a_unit_of_work_waits_for_another_processes_turn(app):
@@ -39,7 +53,7 @@ def test_a_unit_of_work_waits_for_another_processes_turn(app):
         entered = threading.Event()
 
         def ours() -> None:
-            with app.app_context(), transactions.writer_turn():
+            with turn(app):
                 entered.set()
 
         thread = threading.Thread(target=ours)
@@ -87,7 +101,7 @@ def test_a_transaction_holds_the_turn_from_its_first_write_to_its_end(app):
     done = threading.Event()
 
     def other_thread() -> None:
-        with app.app_context(), transactions.writer_turn():
+        with turn(app):
             done.set()
 
     threading.Thread(target=other_thread).start()
