@@ -134,36 +134,20 @@ def fragments(items, macro) -> Markup:
     kept in the worker's copy of the curriculum (curriculum_cache), so a sync drops it with
     everything else; the key must name everything else the piece shows (a course id, the
     numbers in a badge) and never anything of the reader's own. One call for the whole list:
-    a template call per card cost more than looking the card up.
+    a template call per card cost more than looking the card up. The kept pieces can be read
+    back with ``curriculum_cache.current().kept_fragment((language, *key))``.
     """
-    return Markup(_pieces(items, macro))
-
-
-def kept_fragments(items) -> str | None:
-    """What ``fragments(items, macro)`` gives, when every item's piece is already kept for this
-    language; None when one is not (or has no key), which only rendering can make."""
-    return _pieces(items, None)
-
-
-def _pieces(items, macro) -> str | None:
-    """The items' kept pieces, joined. A piece not kept is rendered with ``macro`` (and kept if
-    it has a key); without a macro, it makes the answer None."""
     from app.services import curriculum_cache
 
     copy, locale = curriculum_cache.current(), str(get_locale())
     parts = []
     for item in items:
         key = item.fragment_key
-        if macro is None:
-            piece = copy.kept_fragment((locale, *key)) if key is not None else None
-            if piece is None:
-                return None
-        elif key is None:
-            piece = str(macro(item))
+        if key is None:
+            parts.append(str(macro(item)))
         else:
-            piece = copy.fragment((locale, *key), lambda: Markup(macro(item)))
-        parts.append(piece)
-    return "".join(parts)
+            parts.append(copy.fragment((locale, *key), lambda: Markup(macro(item))))
+    return Markup("".join(parts))
 
 
 def static_fragment(key: tuple, macro, *args) -> Markup:

@@ -5,7 +5,7 @@ import re
 import uuid
 from typing import Any
 
-from flask import abort, jsonify, make_response, request
+from flask import abort, current_app, jsonify, make_response, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -201,7 +201,8 @@ def _attempt_request(questions) -> tuple[str, dict[int, Any]]:
 @login_required
 def my_progress():
     board = dashboard_service.dashboard_for(current_user, recent_attempts=0)  # not part of this answer
-    return jsonify(courses=[serializers.course_progress(cp, board.progress) for cp in board.courses])
+    return current_app.response_class(serializers.my_progress(board.courses, board.progress),
+                                      mimetype=current_app.json.mimetype)
 
 
 @bp.route("/me/attempts")

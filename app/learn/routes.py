@@ -19,7 +19,7 @@ from app.services import enrolment as enrolment_service
 from app.services import progress
 from app.services.errors import AttemptLimitReached, BadResponses, NoQuiz, NotEnrolled, NotFound
 from app.services.transactions import commit_with_retry
-from app.templating import kept_fragments, shared_page
+from app.templating import shared_page
 
 
 def _user():
@@ -56,15 +56,18 @@ def attempt_history():
 
 @bp.route("/courses")
 def catalog():
-    args = request.args
-    page = catalog_service.catalog(
-        _user(), query=args.get("q", ""), language=args.get("language", ""),
-        audience=args.get("audience", ""), track=args.get("track", ""), prefer_language=str(get_locale()),
-    )
+    args, user, locale = request.args, _user(), str(get_locale())
+
+    def render():
+        page = catalog_service.catalog(
+            user, query=args.get("q", ""), language=args.get("language", ""),
+            audience=args.get("audience", ""), track=args.get("track", ""), prefer_language=locale,
+        )
+        return render_template("learn/catalog.html", catalog=page)
+
     # Without filters the page is the same for every reader but for their status on each card:
     # kept once with a hole for the cards, which come from their kept pieces (shared_page).
-    return shared_page(("catalog",), lambda: render_template("learn/catalog.html", catalog=page),
-                       parts={"cards": lambda: kept_fragments(page.cards)})
+    return shared_page(("catalog",), render, parts={"cards": lambda: catalog_service.kept_cards(user, locale)})
 
 
 @bp.route("/courses/<slug>")

@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, func, select
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.people import AccountMixin, Institution, Role, User, new_session_token
+from app.services import curriculum_cache
 
 _HASHERS: dict[str, PasswordHasher] = {}
 
@@ -98,7 +99,11 @@ class SessionUser(AccountMixin):
 
 _SESSION_USER_COLUMNS = tuple(SessionUser.__dataclass_fields__)
 _USERS = User.__table__.c
-_SESSION_USER_BY_ID = select(*(_USERS[name] for name in _SESSION_USER_COLUMNS)).where(_USERS.id == bindparam("id"))
+# The user's row and, in the same statement, the curriculum revision that nearly every signed-in
+# page checks next (curriculum_cache.current): one statement a request instead of two.
+_SESSION_USER_BY_ID = (select(*(_USERS[name] for name in _SESSION_USER_COLUMNS),
+                              curriculum_cache.REVISION.scalar_subquery().label("curriculum_revision"))
+                       .where(_USERS.id == bindparam("id")))
 
 
 def record_of(user: User | SessionUser) -> User:
@@ -114,14 +119,16 @@ def record_of(user: User | SessionUser) -> User:
 def load_user_from_cookie_id(cookie_id: str) -> SessionUser | None:
     """Flask-Login's loader: the id carries the session token, so a rotated token signs out.
 
-    One Core read of the user's row (a prebuilt statement), not an ORM load: see SessionUser."""
+    One Core read of the user's row (a prebuilt statement), not an ORM load: see SessionUser.
+    The same read brings the curriculum revision, which it hands to curriculum_cache."""
     user_id, _, token = cookie_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
     row = db.session.connection().execute(_SESSION_USER_BY_ID, {"id": int(user_id)}).first()
     if row is None or row.session_token != token:
         return None
-    return SessionUser(*row)
+    curriculum_cache.note_revision(row.curriculum_revision)
+    return SessionUser(*row[:-1])
 
 
 def create_user(

@@ -33,7 +33,11 @@ class CourseCard:
         for a card showing a search snippet, which is rendered every time."""
         if self.snippet:
             return None
-        return ("course-card", self.course.id, self.module_count, self.status, self.done_count)
+        return card_key(self.course.id, self.module_count, self.status, self.done_count)
+
+
+def card_key(course_id: int, module_count: int, status: str, done_count: int) -> tuple:
+    return ("course-card", course_id, module_count, status, done_count)
 
 
 @dataclass
@@ -101,14 +105,43 @@ _MY_COURSES = _my_courses()
 
 
 def _cards(user: User | None, courses: list[Row], counts: dict[int, int]) -> list[CourseCard]:
-    mine: dict[int, Row] = {}
-    if user is not None and getattr(user, "is_authenticated", False) and courses:
-        mine = {r.course_id: r for r in db.session.connection().execute(_MY_COURSES, {"user_id": user.id})}
+    mine = _mine(user) if courses else {}
     cards = []
     for c in courses:
         r = mine.get(c.id)
         cards.append(CourseCard(c, counts.get(c.id, 0), _status(r), (r.done or 0) if r is not None else 0))
     return cards
+
+
+def _mine(user: User | None) -> dict[int, Row]:
+    """The learner's rows of _MY_COURSES by course id ({} for a visitor)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return {}
+    return {r.course_id: r for r in db.session.connection().execute(_MY_COURSES, {"user_id": user.id}).all()}
+
+
+def kept_cards(user: User | None, locale: str) -> str | None:
+    """The unfiltered catalog's cards for this reader (in ``locale``, which is also the preferred
+    language of the order), joined from their kept pieces; None when one is not kept yet.
+
+    What the kept catalog page fills its hole with (app.templating.shared_page). Only the cards
+    of the reader's own courses differ from everyone else's, so this looks up each course's
+    piece by key instead of building a CourseCard apiece (with the filters and the sort) as
+    ``catalog`` does: that was most of a kept catalog's time (bench/README.md). The order is
+    ``catalog``'s without filters, kept with the curriculum."""
+    curriculum = curriculum_cache.current()
+    counts = curriculum.module_counts()
+    order = curriculum.fragment(("catalog-order", locale), lambda: tuple(
+        (c.id, counts.get(c.id, 0)) for c in sorted(curriculum.courses().values(), key=lambda c: c.language != locale)))
+    mine, kept = _mine(user), curriculum.kept_fragment
+    pieces = []
+    for course_id, count in order:
+        r = mine.get(course_id)
+        piece = kept((locale, *card_key(course_id, count, _status(r), (r.done or 0) if r is not None else 0)))
+        if piece is None:
+            return None
+        pieces.append(piece)
+    return "".join(pieces)
 
 
 def _status(enrolment) -> str:

@@ -46,7 +46,8 @@ _SESSION_FLAG = "sabak_curriculum_changed"
 # Every request runs this: built once, and on the table's columns (a Core statement) rather than
 # the mapped class's, which would route a one-value read through the ORM's result machinery
 # (about 50 µs a request against 17, bench/README.md).
-_READ_REVISION = select(Revision.__table__.c.value).where(Revision.__table__.c.name == NAME)
+REVISION = select(Revision.__table__.c.value).where(Revision.__table__.c.name == NAME)
+_NOTED = "_sabak_curriculum_revision"
 _COURSE_COLUMNS = tuple(c for c in Course.__table__.c if c.key not in ("content_hash", "created_at", "updated_at"))
 _HAS_QUIZ = exists().where(Question.module_id == Module.id, Question.retired_at.is_(None)).label("has_quiz")
 _OUTLINE_COLUMNS = (Module.id, Module.course_id, Module.slug, Module.title, Module.position, Module.minutes,
@@ -200,7 +201,10 @@ def current() -> Copy:
     if copy is not None:
         return copy
     session = db.session()
-    revision = session.connection().execute(_READ_REVISION).scalar() or 0
+    revision = g.pop(_NOTED, None)
+    if revision is None:
+        revision = session.connection().execute(REVISION).scalar()
+    revision = revision or 0
     if session.info.get(_SESSION_FLAG):  # this transaction changed it: read fresh, keep nothing
         copy = Copy(revision)
     else:
@@ -210,6 +214,12 @@ def current() -> Copy:
             copy = holder["copy"] = Copy(revision)
     g._sabak_curriculum = copy
     return copy
+
+
+def note_revision(revision: int | None) -> None:
+    """The revision as this request's first statement read it (accounts.load_user_from_cookie_id
+    reads it with the signed-in user's row), so that ``current`` need not read it again."""
+    g.setdefault(_NOTED, revision)
 
 
 def _touches_curriculum(session: Session) -> bool:
@@ -231,6 +241,7 @@ def _bump_on_flush(session: Session, _context) -> None:
     session.info[_SESSION_FLAG] = True
     if has_app_context():
         g.pop("_sabak_curriculum", None)
+        g.pop(_NOTED, None)  # read before this change
 
 
 @event.listens_for(Session, "after_commit")

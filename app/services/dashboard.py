@@ -55,7 +55,7 @@ class Dashboard:
     recent_attempts: list[Row] = field(default_factory=list)  # see latest_attempts
     # The learner's progress rows by module id (module_id, done_at, visited_at, attempt_count,
     # best_score; the two dates as flags, True when set), for callers that show each module's
-    # status (the progress API, api.serializers.course_progress).
+    # status (the progress API, api.serializers.my_progress).
     progress: dict[int, Row] = field(default_factory=dict)
 
     @property
@@ -123,7 +123,7 @@ def dashboard_for(user: User, *, recent_attempts: int = 5) -> Dashboard:
     enrolments = [e for e in conn.execute(_ACTIVE_ENROLMENTS, {"user_id": user.id})
                   if curriculum.course_by_id(e.course_id) is not None]  # retired courses are not shown
     outlines = curriculum.outlines([e.course_id for e in enrolments])
-    rows = {r.module_id: r for r in conn.execute(_ALL_PROGRESS, {"user_id": user.id})}
+    rows = {r.module_id: r for r in conn.execute(_ALL_PROGRESS, {"user_id": user.id}).all()}
     courses = []
     for e in enrolments:
         active = outlines[e.course_id]

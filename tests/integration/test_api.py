@@ -282,6 +282,22 @@ def test_pass_then_progress_and_attempts(api, course):
     assert detail["modules"][1]["my_status"] == "done" and detail["modules"][1]["my_best_score"] == 100.0
 
 
+def test_progress_is_valid_json_whatever_the_titles_hold(api, app, tmp_path):
+    """The progress answer is written from pieces (serializers.my_progress): quotes, backslashes,
+    control characters and markup in titles come back exactly as stored."""
+    manifest = factories.SAMPLE_MANIFEST.replace("title: Поиск информации", 'title: "Курс \\"в кавычках\\" \\\\ </script>"')
+    lesson = factories.LESSON.replace("title: Введение", 'title: "Строка\\tс табуляцией, \\\\n и \\"цитатой\\""')
+    folder = factories.write_course(tmp_path / "odd", "odd-titles", manifest=manifest, modules={"01-intro.md": lesson})
+    assert sync_all([folder], commit=db.session.commit, rollback=db.session.rollback).ok
+    api.post("/courses/odd-titles/enrolment", status=201)
+    course = db.session.scalar(select(Course).where(Course.slug == "odd-titles"))
+    module = course.modules[0]
+    assert '"' in course.title and "\\" in course.title and "\t" in module.title  # the test means what it says
+    entry = api.get("/me/progress", status=200).get_json()["courses"][0]
+    assert entry["title"] == course.title
+    assert entry["modules"] == [{"slug": module.slug, "title": module.title, "status": "not-started", "best_score": None}]
+
+
 def test_progress_and_attempts_are_empty_for_a_new_user_and_need_login(anon, api, course):
     assert api.get("/me/progress", status=200).get_json() == {"courses": []}
     assert api.get("/me/attempts", status=200).get_json() == {"attempts": []}

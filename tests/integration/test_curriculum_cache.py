@@ -97,6 +97,46 @@ def test_direct_edits_to_curriculum_rows_are_seen_too(app, client, tmp_path):
     assert "Правленый заголовок" in client.get("/courses/sample-course/intro").get_data(as_text=True)
 
 
+def test_a_signed_in_reader_gets_the_revision_with_their_own_row_and_sees_a_resync(app, client, auth, tmp_path):
+    """Signed in, the revision comes with the user's row (accounts.load_user_from_cookie_id):
+    no statement of its own, and still the resynced text on the next request."""
+    from sqlalchemy import event
+
+    folder = factories.write_course(tmp_path)
+    sync(folder)
+    auth.login(factories.make_user(email="reader@example.kg").email)
+    assert NEW_TEXT not in client.get("/courses/sample-course/intro").get_data(as_text=True)
+    edit_lesson(folder)
+    sync(folder)
+    statements = []
+    listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        page = client.get("/courses/sample-course/intro").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert NEW_TEXT in page
+    assert any("FROM users" in s and "revisions" in s for s in statements)
+    assert not any(s.lstrip().startswith("SELECT revisions.value") for s in statements)
+
+
+def test_a_request_that_changes_the_curriculum_forgets_the_revision_it_read_with_the_user(app, tmp_path):
+    from app.services.accounts import load_user_from_cookie_id
+
+    sync(factories.write_course(tmp_path))
+    user = factories.make_user(email="editor@example.kg")
+    db.session.commit()
+    before = revision()
+    with app.test_request_context():
+        assert load_user_from_cookie_id(f"{user.id}:{user.session_token}") is not None  # notes `before`
+        course = db.session.scalar(select(Course).where(Course.slug == "sample-course"))
+        course.title = "Правленый заголовок"
+        db.session.commit()  # bumps the revision
+        copy = curriculum_cache.current()
+        assert copy.revision == before + 1
+        assert copy.course("sample-course").title == "Правленый заголовок"
+
+
 @pytest.fixture
 def two_servers(app, tmp_path):
     """Two gunicorn servers over the one database, as on two hosts: each a single long-lived
