@@ -64,6 +64,7 @@ def _request_translations():
 
 
 def register(app: Flask) -> None:
+    app.jinja_env.globals["csrf_token"] = signed_csrf_token
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _request_translations().ugettext(s),
         ngettext=lambda s, p, n: _request_translations().ungettext(s, p, n),
@@ -94,6 +95,9 @@ def register(app: Flask) -> None:
             "fragments": fragments,
             "static_fragment": static_fragment,
             "worker_memo": worker_memo,
+            # Flask-WTF's csrf_token() with the session's signed token reused (signed_csrf_token);
+            # Flask-WTF's own context processor runs first, so this one is what pages call.
+            "csrf_token": signed_csrf_token,
         }
 
     @app.template_filter("datetime")
@@ -214,7 +218,7 @@ def shared_page(key: tuple | None, render: Callable[[], str],
     signed_in = user.is_authenticated
     full = ("page", str(get_locale()), request.path, request.endpoint, signed_in,
             signed_in and user.is_instructor, signed_in and user.is_admin, *key)
-    copy, token = curriculum_cache.current(), _signed_csrf_token()
+    copy, token = curriculum_cache.current(), signed_csrf_token()
     kept = copy.page(full)
     if kept is not None:
         filled = kept.replace(_TOKEN_HOLE, token)
@@ -237,8 +241,9 @@ def shared_page(key: tuple | None, render: Callable[[], str],
     return html
 
 
-def _signed_csrf_token() -> str:
-    """This request's CSRF token, as Flask-WTF's ``generate_csrf`` gives it.
+def signed_csrf_token() -> str:
+    """This request's CSRF token, as Flask-WTF's ``generate_csrf`` gives it: what templates call as
+    ``csrf_token()`` and kept pages put in their hole.
 
     Flask-WTF signs the session's raw token anew for every request that shows a form (a
     serializer built, its key derived, an HMAC), about a tenth of a kept page's time. With

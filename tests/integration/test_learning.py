@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from sqlalchemy import select
@@ -355,7 +356,7 @@ def test_dashboard_course_cards_are_shared_by_learners_at_the_same_point_only(ap
 
 
 def test_a_sessions_signed_csrf_token_is_reused_and_still_accepted(app, client, auth, course):
-    """Kept pages reuse the token signed for the session's raw token (templating._signed_csrf_token):
+    """Kept pages reuse the token signed for the session's raw token (templating.signed_csrf_token):
     the same token on the next view, accepted by the form; with a time limit on tokens, nothing
     is reused, since the signing time then matters."""
     auth.login(role="learner")
@@ -365,6 +366,8 @@ def test_a_sessions_signed_csrf_token_is_reused_and_still_accepted(app, client, 
         raw = session["csrf_token"]
     assert app.extensions["sabak_signed_csrf"][raw] == first
     assert _page(client)[1] == first
+    time.sleep(1.1)  # a token signed anew now would differ (it carries the time in seconds)
+    assert f'name="csrf_token" value="{first}"' in client.get("/dashboard").get_data(as_text=True)  # csrf_token()
     response = client.post("/courses/sample-course/intro/done", data={"csrf_token": first})
     assert response.status_code == 302
     assert db.session.scalar(select(ModuleProgress.done_at)) is not None
