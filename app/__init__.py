@@ -2,10 +2,35 @@
 from __future__ import annotations
 
 from pathlib import Path
+from inspect import iscoroutinefunction
+from types import CodeType
 
 from flask import Flask
 
 from config import Config, load_config
+
+
+class Sabak(Flask):
+    """Flask, answering ``ensure_sync`` from a dict.
+
+    Flask asks of every hook, view and context processor on every request whether it is a
+    coroutine function (``inspect.iscoroutinefunction``, ten times for a small page). For a
+    function or a method the answer lies in its code object, which never changes, so it is
+    remembered per code object (closures made per request share theirs: the dict stays small).
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._is_async: dict[CodeType, bool] = {}
+
+    def ensure_sync(self, func):
+        code = getattr(getattr(func, "__func__", func), "__code__", None)
+        if code is None:  # a partial or a callable object: ask as Flask does
+            return super().ensure_sync(func)
+        is_async = self._is_async.get(code)
+        if is_async is None:
+            is_async = self._is_async[code] = iscoroutinefunction(func)
+        return self.async_to_sync(func) if is_async else func
 
 
 def create_app(config: Config | str | None = None, **overrides) -> Flask:
@@ -17,7 +42,7 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
     """
     if config is None or isinstance(config, str):
         config = load_config(config)
-    app = Flask(__name__, instance_relative_config=True)
+    app = Sabak(__name__, instance_relative_config=True)
     # JSON answers as UTF-8 text with keys in the order the serializers write them: escaping
     # every Cyrillic letter as \uXXXX made them about half again as large (and sorting the keys
     # of every object cost time for no reader's benefit).

@@ -95,16 +95,31 @@ def install(engine) -> None:
     if path is None:
         return
 
-    @event.listens_for(engine, "before_cursor_execute")
-    def _before_write(conn, _cursor, statement, _params, context, _executemany) -> None:
-        info = conn.info  # the pooled DBAPI connection's: it outlives this Connection object
+    # On the dialect's execute hooks (DialectEvents), not the connection's before_cursor_execute:
+    # a connection event turns on the event checks at every step of every connection (begin,
+    # execute, commit, rollback), which cost about a tenth of a small request (bench/README.md);
+    # these run only around the cursor's execute.
+    def _before_write(statement: str, context) -> None:
+        info = context.root_connection.info  # the pooled DBAPI connection's: it outlives the Connection
         if info.get(_FLAG):
             return
-        writes = context is not None and (context.isinsert or context.isupdate or context.isdelete)
-        if writes or statement.lstrip()[:7].upper() in ("INSERT ", "UPDATE ", "DELETE ", "REPLACE"):
+        if (context.isinsert or context.isupdate or context.isdelete
+                or statement.lstrip()[:7].upper() in ("INSERT ", "UPDATE ", "DELETE ", "REPLACE")):
             take_turn(path)
             info[_FLAG] = True
             _held().append(info)
+
+    @event.listens_for(engine, "do_execute")
+    def _execute(_cursor, statement, _parameters, context) -> None:
+        _before_write(statement, context)
+
+    @event.listens_for(engine, "do_execute_no_params")
+    def _execute_no_params(_cursor, statement, context) -> None:
+        _before_write(statement, context)
+
+    @event.listens_for(engine, "do_executemany")
+    def _executemany(_cursor, statement, _parameters, context) -> None:
+        _before_write(statement, context)
 
     @event.listens_for(engine, "checkin")
     def _returned(_dbapi_connection, record) -> None:

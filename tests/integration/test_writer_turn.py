@@ -97,6 +97,19 @@ def test_a_transaction_holds_the_turn_from_its_first_write_to_its_end(app):
         table = Institution.__table__
         conn.execute(table.update().where(table.c.name == "Ош").values(name="Ош шаары"))
     assert depth() == 0
+    # Every way a statement reaches the cursor: SQL text run without parameters, and executemany.
+    with db.engine.connect() as conn:
+        conn.execution_options(no_parameters=True).exec_driver_sql(
+            "UPDATE institutions SET name = 'Ош' WHERE name = 'Ош шаары'")
+        assert depth() == 1
+        conn.rollback()
+    assert depth() == 0
+    with db.engine.connect() as conn:
+        conn.execute(table.insert(), [{"name": name, "kind": InstitutionKind.LIBRARY, "region": list(Region)[0]}
+                                      for name in ("Баткен", "Жалал-Абад")])
+        assert depth() == 1
+        conn.rollback()
+    assert depth() == 0
     # Released: a turn taken in another thread begins at once.
     done = threading.Event()
 
