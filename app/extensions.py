@@ -1,6 +1,9 @@
 """Flask extensions, created unbound here and bound to the app in ``create_app``."""
 from __future__ import annotations
 
+from functools import lru_cache
+
+from babel import Locale
 from flask import has_request_context, request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -72,17 +75,26 @@ class DeclaredLimitsOnly(Limiter):
 limiter = DeclaredLimitsOnly(key_func=get_remote_address, default_limits=[])
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     """The user's saved choice, then this browser's choice, then Accept-Language, then default."""
     from flask import current_app
     from flask_login import current_user
 
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI commands speak the default language
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
-        return current_user.locale
+        return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
+    user = current_user._get_current_object()  # read twice below: once through the proxy
+    if getattr(user, "is_authenticated", False) and user.locale in languages:
+        return _locale(user.locale)
     chosen = session.get("locale")
     if chosen in languages:
-        return chosen
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+        return _locale(chosen)
+    return _locale(request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+@lru_cache(maxsize=16)
+def _locale(code: str) -> Locale:
+    """Babel's Locale for a language code, made once: Flask-Babel parses the selector's answer on
+    every request, and parsing checks the locale's data file on disk each time. A Locale
+    object is passed through as it is."""
+    return Locale.parse(code)

@@ -214,7 +214,7 @@ def shared_page(key: tuple | None, render: Callable[[], str],
 
     from app.services import curriculum_cache
 
-    user = current_user
+    user = current_user._get_current_object()
     signed_in = user.is_authenticated
     full = ("page", str(get_locale()), request.path, request.endpoint, signed_in,
             signed_in and user.is_instructor, signed_in and user.is_admin, *key)

@@ -35,7 +35,8 @@ def _fail(status: int, message: str):
 
 
 def _user():
-    return current_user if current_user.is_authenticated else None
+    user = current_user._get_current_object()  # not the proxy, which looks the user up on every read
+    return user if user.is_authenticated else None
 
 
 def _filter(name: str) -> str:
@@ -200,7 +201,7 @@ def _attempt_request(questions) -> tuple[str, dict[int, Any]]:
 @bp.route("/me/progress")
 @login_required
 def my_progress():
-    board = dashboard_service.dashboard_for(current_user, recent_attempts=0)  # not part of this answer
+    board = dashboard_service.dashboard_for(current_user._get_current_object(), recent_attempts=0)  # not part of this answer
     return current_app.response_class(serializers.my_progress(board.courses, board.progress),
                                       mimetype=current_app.json.mimetype)
 

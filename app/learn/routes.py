@@ -23,7 +23,10 @@ from app.templating import shared_page
 
 
 def _user():
-    return current_user if current_user.is_authenticated else None
+    """The signed-in user, or None. The user object itself, not the ``current_user`` proxy, which
+    looks the user up again on every attribute read."""
+    user = current_user._get_current_object()
+    return user if user.is_authenticated else None
 
 
 def _course_or_404(slug: str):
@@ -44,8 +47,9 @@ def dashboard():
     from app.services import cohorts
     from app.teach.forms import JoinForm
 
-    return render_template("learn/dashboard.html", board=dashboard_service.dashboard_for(current_user),
-                           cohorts=cohorts.learner_cohorts(current_user), join_form=JoinForm)
+    user = _user()
+    return render_template("learn/dashboard.html", board=dashboard_service.dashboard_for(user),
+                           cohorts=cohorts.learner_cohorts(user), join_form=JoinForm)
 
 
 @bp.route("/attempts")
@@ -119,16 +123,17 @@ def _module_page(slug: str, module_slug: str):
 @bp.route("/courses/<slug>/<module_slug>")
 def module(slug: str, module_slug: str):
     page = _module_page(slug, module_slug)
-    if current_user.is_authenticated and page.is_enrolled:
-        if progress.record_visit(current_user, page.module, page.enrolment, page.status.recorded):
+    user = _user()
+    if user is not None and page.is_enrolled:
+        if progress.record_visit(user, page.module, page.enrolment, page.status.recorded):
             db.session.commit()
     return _render_module(page)
 
 
 def _render_module(page, errors=None, previous=None, status=200):
-    quiz = None
-    if page.has_quiz and current_user.is_authenticated and page.is_enrolled:
-        quiz = attempt_service.quiz_view(current_user, page.module, page.status.best_score)
+    quiz, user = None, _user()
+    if page.has_quiz and user is not None and page.is_enrolled:
+        quiz = attempt_service.quiz_view(user, page.module, page.status.best_score)
 
     def render():
         return render_template(
@@ -180,10 +185,12 @@ def submit_attempt(slug: str, module_slug: str):
     questions = attempt_service.active_questions(module)
     responses = attempt_service.responses_from_form(questions, request.form)
 
+    user = _user()
+
     def work() -> int:
         # The module and its questions are plain rows, valid on a retry. The number is read
         # before the commit expires the attempt.
-        return attempt_service.submit_attempt(current_user, module, responses, key, questions).number
+        return attempt_service.submit_attempt(user, module, responses, key, questions).number
 
     try:
         number = commit_with_retry(work)

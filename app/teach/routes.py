@@ -22,7 +22,7 @@ from app.teach.forms import AddInstructorForm, AssignCourseForm, CohortForm, Gra
 
 def _cohort(cohort_id: int):
     try:
-        return cohorts.cohort_for(current_user, cohort_id)
+        return cohorts.cohort_for(current_user._get_current_object(), cohort_id)
     except NotFound:
         abort(404)
     except ServiceError:
