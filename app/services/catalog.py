@@ -120,9 +120,10 @@ def _mine(user: User | None) -> dict[int, Row]:
     return {r.course_id: r for r in db.session.connection().execute(_MY_COURSES, {"user_id": user.id}).all()}
 
 
-def kept_cards(user: User | None, locale: str) -> str | None:
+def kept_cards(user: User | None, locale: str) -> bytes | None:
     """The unfiltered catalog's cards for this reader (in ``locale``, which is also the preferred
-    language of the order), joined from their kept pieces; None when one is not kept yet.
+    language of the order), joined from their kept pieces as UTF-8 (kept that way beside the
+    text, for the kept page's bytes); None when one is not kept yet.
 
     What the kept catalog page fills its hole with (app.templating.shared_page). Only the cards
     of the reader's own courses differ from everyone else's, so this looks up each course's
@@ -137,11 +138,15 @@ def kept_cards(user: User | None, locale: str) -> str | None:
     pieces = []
     for course_id, count in order:
         r = mine.get(course_id)
-        piece = kept((locale, *card_key(course_id, count, _status(r), (r.done or 0) if r is not None else 0)))
+        key = (locale, *card_key(course_id, count, _status(r), (r.done or 0) if r is not None else 0))
+        piece = kept(("utf-8", *key))
         if piece is None:
-            return None
+            text = kept(key)
+            if text is None:
+                return None
+            piece = curriculum.fragment(("utf-8", *key), text.encode)
         pieces.append(piece)
-    return "".join(pieces)
+    return b"".join(pieces)
 
 
 def _status(enrolment) -> str:

@@ -67,7 +67,7 @@ class Copy:
     _fragments: dict[tuple, object] = field(default_factory=dict)
     _questions: dict[int, tuple[Row, ...]] = field(default_factory=dict)
     _parsed: dict[int, object] = field(default_factory=dict)
-    _pages: OrderedDict[tuple, str] = field(default_factory=OrderedDict)
+    _pages: OrderedDict[tuple, bytes] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def courses(self) -> dict[str, Row]:
@@ -187,11 +187,11 @@ class Copy:
             self._fragments[key] = html
         return html
 
-    def page(self, key: tuple) -> str | None:
+    def page(self, key: tuple) -> bytes | None:
         """A whole page kept by ``keep_page``, or None (see app.templating.shared_page)."""
         return self._recall(self._pages, key)
 
-    def keep_page(self, key: tuple, html: str) -> None:
+    def keep_page(self, key: tuple, html: bytes) -> None:
         self._keep(self._pages, key, html, MAX_PAGES)
 
 
