@@ -2,9 +2,11 @@
 
     SABAK_ENV=production SECRET_KEY=... DATABASE_URL=... .venv/bin/python bench/profile_endpoint.py ENDPOINT [-n 50]
     ... bench/profile_endpoint.py ENDPOINT -n 300 --best-of 7 --learner learner00002@bench.sabak.kg
+    ... bench/profile_endpoint.py ENDPOINT -n 100 --instructions --learner learner00002@bench.sabak.kg
 
 ENDPOINT is one of module, catalog, dashboard, progress_api, quiz_post, matrix (the bench's names),
-me, healthz, or a path (GET as a logged-in learner).
+me, healthz, baseline (bench/baseline_app.py, with --instructions), or a path (GET as a logged-in
+learner).
 The database must come from bench/seed.py. This is the tool used to find what bench/run shows slow.
 """
 from __future__ import annotations
@@ -43,6 +45,11 @@ def main() -> None:
                    help="time only, GET only: R rounds of -n requests straight through the WSGI app (no test "
                         "client), printing the best round beside the baseline app's; steadier on a busy "
                         "machine, for comparing two versions of the code run alternately")
+    p.add_argument("--instructions", action="store_true",
+                   help="GET only: count the machine instructions of -n requests straight through the WSGI "
+                        "app under valgrind's callgrind (needs valgrind; slow) and print them per request: "
+                        "unlike time, the count hardly moves from run to run on a busy machine")
+    p.add_argument("--inside-valgrind", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--learner", default="learner00001@bench.sabak.kg", help="the learner to log in as")
     args = p.parse_args()
 
@@ -73,9 +80,18 @@ def main() -> None:
             "module": ("GET", "/courses/bench-00/m02"), "catalog": ("GET", "/courses"),
             "dashboard": ("GET", "/dashboard"), "progress_api": ("GET", "/api/v1/me/progress"),
             "quiz_post": ("POST", "/courses/bench-00/m10/attempts"),
-            "me": ("GET", "/api/v1/me"), "healthz": ("GET", "/healthz"),
+            "me": ("GET", "/api/v1/me"), "healthz": ("GET", "/healthz"), "baseline": ("GET", "baseline"),
         }.get(args.endpoint) or ("GET", args.endpoint)
 
+    if args.best_of or args.instructions:
+        if method != "GET":
+            p.error("--best-of and --instructions measure GET endpoints only")
+        if args.instructions:
+            instructions(app, client, url, args.n, inside=args.inside_valgrind)
+        else:
+            best_of(app, client, url, args.n, args.best_of)
+        return
+    # Counted only here: a connection event listener slows every statement down (fix 37).
     queries = []
     with app.app_context():
         @event.listens_for(db.engine, "before_cursor_execute")
@@ -91,11 +107,6 @@ def main() -> None:
         assert r.status_code in (200, 302), (r.status_code, r.get_data(as_text=True)[:300])
         return r
 
-    if args.best_of:
-        if method != "GET":
-            p.error("--best-of times GET endpoints only")
-        best_of(app, client, url, args.n, args.best_of)
-        return
     r = once()
     queries.clear()
     once()
@@ -121,42 +132,89 @@ def main() -> None:
     print(out.getvalue())
 
 
-def best_of(app, client, url: str, n: int, rounds: int) -> None:
-    """The best of ``rounds`` rounds of ``n`` GETs of ``url``, called straight on the WSGI app
-    with the logged-in client's cookie, and the same for bench/baseline_app.py: on a shared VM
-    a round's mean moves by tens of percent, its best far less."""
-    import io
-
-    import baseline_app
-
-    client.get("/courses/bench-00/m10")  # a page with a form: the session gets its CSRF token
-    cookie = "; ".join(f"{name}={c.value}" for name in ("session", "remember_token")
-                       if (c := client.get_cookie(name)) is not None)
-    base = {"REQUEST_METHOD": "GET", "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000",
-            "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
-            "wsgi.multithread": False, "wsgi.multiprocess": True, "wsgi.run_once": False,
-            "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "127.0.0.1:8000", "HTTP_USER_AGENT": "sabak-bench"}
+def _getter(wsgi, path: str, cookie_header: str | None):
+    """A function that GETs ``path`` once straight through the WSGI callable (no test client),
+    with the cookie header, and returns the status line."""
+    environ = {"REQUEST_METHOD": "GET", "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000",
+               "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
+               "wsgi.multithread": False, "wsgi.multiprocess": True, "wsgi.run_once": False,
+               "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "127.0.0.1:8000", "HTTP_USER_AGENT": "sabak-bench",
+               "PATH_INFO": path, **({"HTTP_COOKIE": cookie_header} if cookie_header else {})}
     statuses = []
 
     def start_response(status, headers, exc_info=None):
         statuses.append(status)
 
-    def best(wsgi, path: str, cookie_header: str | None) -> float:
-        environ = dict(base, PATH_INFO=path, **({"HTTP_COOKIE": cookie_header} if cookie_header else {}))
+    def get() -> str:
+        b"".join(wsgi(dict(environ, **{"wsgi.input": io.BytesIO()}), start_response))
+        return statuses.pop()
+
+    return get
+
+
+def _cookie(client) -> str:
+    client.get("/courses/bench-00/m10")  # a page with a form: the session gets its CSRF token
+    return "; ".join(f"{name}={c.value}" for name in ("session", "remember_token")
+                     if (c := client.get_cookie(name)) is not None)
+
+
+def best_of(app, client, url: str, n: int, rounds: int) -> None:
+    """The best of ``rounds`` rounds of ``n`` GETs of ``url``, called straight on the WSGI app
+    with the logged-in client's cookie, and the same for bench/baseline_app.py: on a shared VM
+    a round's mean moves by tens of percent, its best far less."""
+    import baseline_app
+
+    def best(get) -> float:
         times = []
         for _ in range(rounds):
             t = time.perf_counter()
             for _ in range(n):
-                b"".join(wsgi(dict(environ, **{"wsgi.input": io.BytesIO()}), start_response))
+                get()
             times.append((time.perf_counter() - t) / n)
         return min(times) * 1e6
 
-    best(app.wsgi_app, url, cookie)  # warm-up
-    mine = best(app.wsgi_app, url, cookie)
-    if not statuses[-1].startswith("200"):
-        raise SystemExit(f"{url} answered {statuses[-1]}")
-    flask = best(baseline_app.app.wsgi_app, "/", None)
+    get = _getter(app.wsgi_app, url, _cookie(client))
+    best(get)  # warm-up
+    mine = best(get)
+    if not (status := get()).startswith("200"):
+        raise SystemExit(f"{url} answered {status}")
+    flask = best(_getter(baseline_app.app.wsgi_app, "/", None))
     print(f"GET {url}: best of {rounds} x {n}: {mine:.0f} µs a request; the baseline app {flask:.0f} µs")
+
+
+def instructions(app, client, url: str, n: int, inside: bool) -> None:
+    """Machine instructions per GET of ``url`` (the ENDPOINT ``baseline``: bench/baseline_app.py's
+    page), counted by valgrind's callgrind over ``n`` requests after a warm-up. The count moves by
+    well under 1% between runs where times move by tens of percent, so it compares two versions
+    of the code on a busy machine (though not what waits on memory or the disk). Without
+    ``inside``, runs this same command again under callgrind, counting only inside
+    ``itertools.starmap``, which wraps the measured requests and nothing else."""
+    import itertools
+    import os
+    import subprocess
+    import tempfile
+
+    if not inside:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "callgrind.out"
+            subprocess.run(["valgrind", "--tool=callgrind", "--collect-atstart=no", "--toggle-collect=starmap_next",
+                            f"--callgrind-out-file={out}", sys.executable, *sys.argv, "--inside-valgrind"],
+                           check=True, env={**os.environ, "PYTHONHASHSEED": "0"}, stderr=subprocess.DEVNULL)
+            total = next(int(line.split()[1]) for line in out.read_text().splitlines()
+                         if line.startswith(("summary:", "totals:")))
+        print(f"GET {url}: {total / n:,.0f} instructions a request (callgrind, {n} requests)")
+        return
+    if url == "baseline":
+        import baseline_app
+
+        get = _getter(baseline_app.app.wsgi_app, "/", None)
+    else:
+        get = _getter(app.wsgi_app, url, _cookie(client))
+    for _ in range(30):  # warm-up: the worker's stores filled, as in a running server
+        status = get()
+    if not status.startswith("200"):
+        raise SystemExit(f"{url} answered {status}")
+    list(itertools.starmap(get, [()] * n))
 
 
 if __name__ == "__main__":
