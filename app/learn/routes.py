@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import abort, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import (abort, flash, get_template_attribute, redirect, render_template, request, send_from_directory,
+                   url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -19,7 +20,7 @@ from app.services import enrolment as enrolment_service
 from app.services import progress
 from app.services.errors import AttemptLimitReached, BadResponses, NoQuiz, NotEnrolled, NotFound
 from app.services.transactions import commit_with_retry
-from app.templating import shared_page
+from app.templating import fragments, shared_page
 
 
 def _user():
@@ -48,8 +49,18 @@ def dashboard():
     from app.teach.forms import JoinForm
 
     user = _user()
-    return render_template("learn/dashboard.html", board=dashboard_service.dashboard_for(user),
-                           cohorts=cohorts.learner_cohorts(user), join_form=JoinForm)
+    board, groups = dashboard_service.dashboard_for(user), cohorts.learner_cohorts(user)
+
+    def part(name: str, *args):
+        return lambda: str(get_template_attribute("learn/dashboard_parts.html", name)(*args))
+
+    # The page is the same for every learner but for their greeting, courses, groups and latest
+    # attempts: kept once with a hole for each (shared_page), which the same macros fill.
+    return shared_page(
+        ("dashboard",),
+        lambda: render_template("learn/dashboard.html", board=board, cohorts=groups, join_form=JoinForm),
+        parts={"top": part("top", user.name, board, fragments), "groups": part("groups", groups),
+               "attempts": part("attempts", board.recent_attempts)})
 
 
 @bp.route("/attempts")

@@ -355,6 +355,41 @@ def test_dashboard_course_cards_are_shared_by_learners_at_the_same_point_only(ap
     assert "Пройдено модулей: 0 из 2" in theirs and "/courses/sample-course/boolean" in theirs
 
 
+def test_the_dashboard_is_kept_with_holes_for_each_learners_own_parts(app, client, auth, course):
+    """The dashboard is one page for every learner but for their greeting, courses, groups and
+    latest attempts (shared_page with parts): each learner sees only their own, exactly as
+    rendering the page for them gives."""
+    from app.services import cohorts
+
+    teacher = factories.make_user(role="instructor", email="teacher@example.kg")
+    group = cohorts.create_cohort(teacher, name="Группа Альфа", term="осень", institution_id=None)
+    db.session.commit()
+    auth.login(email=factories.make_user(name="Первая Ученица").email)
+    client.get("/dashboard")  # shows (and so ends) the welcome message
+    client.get(enrol(client).location)
+    _html, form = quiz_form(client)
+    client.get(submit(client, {**form, f"q{qid('bool-and')}": "0"}).location)
+    mine, _ = _page(client, "/dashboard")
+    assert "Первая Ученица" in mine and "Булевы операторы</a>:" in mine and "Группа Альфа" not in mine
+
+    other = app.test_client()
+    second = type(auth)(other).login(email=factories.make_user(name="Второй Ученик").email)
+    other.get("/dashboard")
+    cohorts.join(second, group.join_code)
+    db.session.commit()
+    theirs, their_token = _page(other, "/dashboard")
+    assert "Второй Ученик" in theirs and "Группа Альфа (осень)" in theirs
+    assert "Первая Ученица" not in theirs and "Булевы операторы</a>:" not in theirs
+    assert "Поиск информации" not in theirs  # the first learner's course card
+    copy = app.extensions["sabak_curriculum"]["copy"]
+    assert any(key[0] == "page" and key[-1] == "dashboard" for key in copy._pages)
+    copy._pages.clear()
+    fresh, fresh_token = _page(other, "/dashboard")
+    assert theirs.replace(their_token, "TOKEN") == fresh.replace(fresh_token, "TOKEN")
+    again, _ = _page(client, "/dashboard")
+    assert "Первая Ученица" in again and "Группа Альфа" not in again and "Второй Ученик" not in again
+
+
 def test_a_sessions_signed_csrf_token_is_reused_and_still_accepted(app, client, auth, course):
     """Kept pages reuse the token signed for the session's raw token (templating.signed_csrf_token):
     the same token on the next view, accepted by the form; with a time limit on tokens, nothing
