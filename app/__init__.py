@@ -1,8 +1,8 @@
 """Sabak: the application factory, built from named steps."""
 from __future__ import annotations
 
-from pathlib import Path
 from inspect import iscoroutinefunction
+from pathlib import Path
 from types import CodeType
 
 from flask import Flask

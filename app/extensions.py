@@ -83,7 +83,7 @@ def select_locale() -> Locale:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI commands speak the default language
         return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
-    user = current_user._get_current_object()  # read twice below: once through the proxy
+    user = current_user._get_current_object()  # the user itself: the proxy looks it up on every read
     if getattr(user, "is_authenticated", False) and user.locale in languages:
         return _locale(user.locale)
     chosen = session.get("locale")
@@ -94,7 +94,7 @@ def select_locale() -> Locale:
 
 @lru_cache(maxsize=16)
 def _locale(code: str) -> Locale:
-    """Babel's Locale for a language code, made once: Flask-Babel parses the selector's answer on
-    every request, and parsing checks the locale's data file on disk each time. A Locale
-    object is passed through as it is."""
+    """Babel's Locale for a language code, made once. Flask-Babel parses the selector's answer on
+    every request, which for a code checks the locale's data file on disk each time; a Locale
+    object it hands back as it is."""
     return Locale.parse(code)

@@ -231,7 +231,8 @@ def shared_page(key: tuple | None, render: Callable[[], str],
             piece = make()
             if piece is None:
                 return render()
-            filled = filled.replace(_part_hole(name).encode(), piece if isinstance(piece, bytes) else piece.encode(), 1)
+            piece = piece if isinstance(piece, bytes) else piece.encode()
+            filled = filled.replace(_part_hole(name).encode(), piece, 1)
         if b"\x00" in filled:  # a hole left open (never seen): render rather than serve it
             return render()
         return filled

@@ -201,7 +201,8 @@ def _attempt_request(questions) -> tuple[str, dict[int, Any]]:
 @bp.route("/me/progress")
 @login_required
 def my_progress():
-    board = dashboard_service.dashboard_for(current_user._get_current_object(), recent_attempts=0)  # not part of this answer
+    # Without the latest attempts, which are not part of this answer.
+    board = dashboard_service.dashboard_for(current_user._get_current_object(), recent_attempts=0)
     return current_app.response_class(serializers.my_progress(board.courses, board.progress),
                                       mimetype=current_app.json.mimetype)
 
