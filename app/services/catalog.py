@@ -76,7 +76,7 @@ def catalog(user: User | None, *, query: str = "", language: str = "", audience:
         order = {cid: n for n, cid in enumerate(hits)}
         courses = sorted((c for c in courses if c.id in order), key=lambda c: order[c.id])
     else:
-        courses.sort(key=lambda c: c.language != prefer_language)  # stable: keeps the title order
+        courses = _in_catalog_order(courses, prefer_language)
     cards = _cards(user, courses, curriculum.module_counts())
     for card in cards:
         hit = hits.get(card.course.id)
@@ -109,8 +109,19 @@ def _cards(user: User | None, courses: list[Row], counts: dict[int, int]) -> lis
     cards = []
     for c in courses:
         r = mine.get(c.id)
-        cards.append(CourseCard(c, counts.get(c.id, 0), _status(r), (r.done or 0) if r is not None else 0))
+        cards.append(CourseCard(c, counts.get(c.id, 0), *_status_and_done(r)))
     return cards
+
+
+def _in_catalog_order(courses, prefer_language: str) -> list[Row]:
+    """Courses (ordered by language and title) with those in ``prefer_language`` first; a stable
+    sort, so each group keeps the title order."""
+    return sorted(courses, key=lambda c: c.language != prefer_language)
+
+
+def _status_and_done(row) -> tuple[str, int]:
+    """A card's status and modules done, from the learner's _MY_COURSES row (or None)."""
+    return _status(row), (row.done or 0) if row is not None else 0
 
 
 def _mine(user: User | None) -> dict[int, Row]:
@@ -133,12 +144,12 @@ def kept_cards(user: User | None, locale: str) -> bytes | None:
     curriculum = curriculum_cache.current()
     counts = curriculum.module_counts()
     order = curriculum.fragment(("catalog-order", locale), lambda: tuple(
-        (c.id, counts.get(c.id, 0)) for c in sorted(curriculum.courses().values(), key=lambda c: c.language != locale)))
+        (c.id, counts.get(c.id, 0)) for c in _in_catalog_order(curriculum.courses().values(), locale)))
     mine, kept = _mine(user), curriculum.kept_fragment
     pieces = []
     for course_id, count in order:
         r = mine.get(course_id)
-        key = (locale, *card_key(course_id, count, _status(r), (r.done or 0) if r is not None else 0))
+        key = (locale, *card_key(course_id, count, *_status_and_done(r)))
         piece = kept(("utf-8", *key))
         if piece is None:
             text = kept(key)
