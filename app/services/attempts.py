@@ -11,7 +11,7 @@ import random
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Row, bindparam, func, insert, select
 
@@ -21,9 +21,8 @@ from app.curriculum.questions import QuestionType
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.catalog import Module, Question
-from app.models.learning import Answer, Attempt
+from app.models.learning import Answer, Attempt, Enrolment
 from app.models.people import User
-from app.services import enrolment as enrolment_service
 from app.services import curriculum_cache, progress
 from app.services.errors import AttemptLimitReached, BadResponses, NoQuiz, NotEnrolled
 
@@ -144,43 +143,75 @@ def responses_from_form(questions: list[Question], form) -> dict[int, Any]:
     return responses
 
 
-def _used_and_replayed():
-    """The learner's attempts in a module so far, and the id of their attempt sent with this
-    idempotency key if there is one: two lookups, each by its own unique index ((user, module,
-    number) and (user, key)), in one statement built once."""
-    a = Attempt.__table__.c
+def _intake():
+    """What a submission reads before it writes, in one statement built once: the learner's
+    enrolment in the course (id, left_at, completed_at), their attempts in the module so far, and
+    the id of their attempt sent with this idempotency key if there is one. Each lookup goes by
+    its own unique index ((user, course), (user, module, number), (user, key)).
+
+    The enrolment row is locked (``FOR UPDATE OF enrolments``; nothing on SQLite, whose writers
+    queue anyway): everything that numbers a learner's attempts in a course locks it first, so on
+    PostgreSQL two workers submitting for the same learner queue instead of both taking the same
+    "next attempt number"."""
+    a, e = Attempt.__table__.c, Enrolment.__table__.c
     user_id = bindparam("user_id")
     used = (select(func.count()).select_from(Attempt.__table__)
             .where(a.user_id == user_id, a.module_id == bindparam("module_id")).scalar_subquery())
     replayed = (select(a.id).where(a.user_id == user_id, a.idempotency_key == bindparam("key"))
                 .scalar_subquery())
-    return select(used, replayed)
+    return (select(e.id, e.left_at, e.completed_at, used, replayed)
+            .where(e.user_id == user_id, e.course_id == bindparam("course_id"))
+            .with_for_update(of=Enrolment.__table__))
 
 
-_USED_AND_REPLAYED = _used_and_replayed()
+_INTAKE = _intake()
+_REPLAYED = select(Attempt.__table__.c.number, Attempt.__table__.c.module_id).where(
+    Attempt.__table__.c.id == bindparam("attempt_id"))
+_INSERT_ATTEMPT = insert(Attempt.__table__)
+_INSERT_ANSWERS = insert(Answer.__table__)
 
 
-def submit_attempt(user: User, module: Module, responses: Mapping[int, Any], idempotency_key: str,
-                   questions: list[Question] | None = None) -> Attempt:
-    """Grade and store one attempt; flushes (the caller commits, with ``commit_with_retry``).
+class Submitted(NamedTuple):
+    """A stored attempt, as the quiz form's POST needs it (``submit``)."""
+
+    id: int
+    number: int
+    module_id: int  # a replayed key may name an attempt at another module's quiz
+    replayed: bool  # the key had been used: nothing new was stored
+
+
+def submit(user: User, module: Module, responses: Mapping[int, Any], idempotency_key: str,
+           questions: list[Question] | None = None) -> Submitted:
+    """Grade and store one attempt, and fold it into the learner's progress; the caller commits
+    (with ``commit_with_retry``).
+
+    The writes are Core statements on the session's connection: an attempt is written once and
+    read back only on its result page, and on SQLite every write waits for the one writers' turn
+    (``transactions``), so the turn is held for three plain statements and the commit; the ORM's
+    unit of work (an Attempt object, a flush, the bulk-insert machinery for the answers) held it
+    more than twice as long (bench/README.md).
 
     Args:
         module: the Module, or the curriculum copy's row of it (curriculum_cache): its id,
             course_id, quiz_attempts and quiz_pass_mark are read.
         responses: {question id: raw response}; a missing or None response counts as unanswered.
         idempotency_key: the same form submitted twice records one attempt: the second call
-            returns the first attempt.
+            returns the first attempt, marked ``replayed``.
         questions: the module's ``active_questions``, when the caller already read them to parse
             the form (they are then not read again).
     Raises:
         NotEnrolled, NoQuiz, AttemptLimitReached, BadResponses (wrong format; nothing stored).
     """
-    enrolment = enrolment_service.enrolment_in(user, module.course_id, lock=True)
-    used, replayed = db.session.connection().execute(
-        _USED_AND_REPLAYED, {"user_id": user.id, "module_id": module.id, "key": idempotency_key}).one()
+    conn = db.session.connection()
+    intake = conn.execute(_INTAKE, {"user_id": user.id, "course_id": module.course_id,
+                                    "module_id": module.id, "key": idempotency_key}).first()
+    if intake is None:
+        raise NotEnrolled("Enrol in the course to take its quizzes.")
+    enrolment_id, left_at, completed_at, used, replayed = intake
     if replayed is not None:
-        return db.session.get(Attempt, replayed)
-    if enrolment is None or not enrolment.is_active:
+        number, module_id = conn.execute(_REPLAYED, {"attempt_id": replayed}).one()
+        return Submitted(replayed, number, module_id, True)
+    if left_at is not None:
         raise NotEnrolled("Enrol in the course to take its quizzes.")
     questions = active_questions(module) if questions is None else questions
     if not questions:
@@ -189,9 +220,22 @@ def submit_attempt(user: User, module: Module, responses: Mapping[int, Any], ide
     if module.quiz_attempts is not None and used >= module.quiz_attempts:
         raise AttemptLimitReached("You have used all attempts for this quiz.")
     graded = _grade_all(questions, responses)  # before the first write, so outside the writers' turn
-    attempt = _store_attempt(user, module, used + 1, idempotency_key, graded)
-    progress.record_attempt(user, module, attempt, enrolment)
-    return attempt
+    attempt, answers = _rows(user, module, used + 1, idempotency_key, graded)
+    attempt_id = conn.execute(_INSERT_ATTEMPT, attempt).inserted_primary_key[0]
+    if answers:
+        for answer in answers:
+            answer["attempt_id"] = attempt_id
+        conn.execute(_INSERT_ANSWERS, answers)
+    progress.record_attempt(user, module, attempt["score"], attempt["is_passed"], enrolment_id,
+                            completed_at is not None)
+    return Submitted(attempt_id, used + 1, module.id, False)
+
+
+def submit_attempt(user: User, module: Module, responses: Mapping[int, Any], idempotency_key: str,
+                   questions: list[Question] | None = None) -> Attempt:
+    """``submit``, returning the attempt as an ORM object (the API's answer, tests): one more
+    read, by primary key."""
+    return db.session.get(Attempt, submit(user, module, responses, idempotency_key, questions).id)
 
 
 @dataclass
@@ -229,29 +273,22 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _store_attempt(user: User, module: Module, number: int, key: str, graded: list[_Graded]) -> Attempt:
-    """The attempt (an ORM object: the caller reads it back) and its answers, written in one
-    multi-row INSERT: ten answers with their question snapshots were ten statements and ten ORM
-    objects the request never reads (bench/README.md). ``attempt.answers`` loads on first use."""
+def _rows(user: User, module: Module, number: int, key: str,
+          graded: list[_Graded]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The attempt's row and its answers' rows (each answer with its question snapshots), all
+    built before the first write; the answers get the attempt's id once it has one."""
     counted = [g for g in graded if g.parsed.type is not QuestionType.DESCRIPTION]
     auto = [g for g in counted if g.parsed.type is not QuestionType.ESSAY]
     total = sum(g.score.fraction for g in counted if g.score is not None)
     auto_total = sum(g.score.fraction for g in auto if g.score is not None)
     score = round(100 * total / len(counted), 2) if counted else 0.0
     pending = any(g.parsed.type is QuestionType.ESSAY and g.score is not None for g in counted)
-    attempt = Attempt(
+    attempt = dict(
         user_id=user.id, module_id=module.id, number=number, idempotency_key=key, submitted_at=utcnow(),
         score=score, auto_score=round(100 * auto_total / len(auto), 2) if auto else 0.0,
         pass_mark=module.quiz_pass_mark, is_passed=score >= module.quiz_pass_mark, is_pending=pending,
     )
-    answers = [_answer(position, g) for position, g in enumerate(graded, 1)]  # built before writing
-    db.session.add(attempt)
-    db.session.flush()
-    if answers:
-        for answer in answers:
-            answer["attempt_id"] = attempt.id
-        db.session.execute(insert(Answer), answers)
-    return attempt
+    return attempt, [_answer(position, g) for position, g in enumerate(graded, 1)]
 
 
 def _answer(position: int, g: _Graded) -> dict[str, Any]:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.catalog import Course, Module, Question
-from app.models.learning import Attempt, Enrolment, ModuleProgress
+from app.models.learning import Enrolment, ModuleProgress
 from app.models.people import User
 from app.services import enrolment as enrolment_service
 
@@ -77,33 +77,48 @@ def mark_done(user: User, module: Module) -> ModuleProgress:
     return row
 
 
-def record_attempt(user: User, module: Module, attempt: Attempt, enrolment: Enrolment | None = None) -> None:
-    """Fold an attempt into the module's progress: count, best score, done when passed.
-
-    ``module``: the Module, or the curriculum copy's row of it (only its id and course_id are
-    read). ``enrolment``: the learner's enrolment in the course when the caller holds it already.
-    One UPDATE in the usual case (an INSERT for a first attempt without a visit), computed by the
-    database from the row's current values, instead of loading the row as an object to change it.
-    Only a passed attempt can complete the course, so only then is completion checked.
-    """
+def _record_attempt_statement(passed: bool):
+    """The UPDATE that folds an attempt into its module's progress row, computed by the database
+    from the row's current values: one more attempt, the better score kept, and for a passed
+    attempt the first pass's date. Built once for each case."""
     p = ModuleProgress.__table__.c
+    score = bindparam("attempt_score")
     values = {
         "attempt_count": func.coalesce(p.attempt_count, 0) + 1,
-        "best_score": case((p.best_score.is_(None) | (p.best_score < attempt.score), attempt.score),
-                           else_=p.best_score),
+        "best_score": case((p.best_score.is_(None) | (p.best_score < score), score), else_=p.best_score),
     }
+    if passed:
+        values["done_at"] = func.coalesce(p.done_at, bindparam("now"))
+    return (update(ModuleProgress.__table__)
+            .where(p.user_id == bindparam("uid"), p.module_id == bindparam("mid")).values(values))
+
+
+_RECORD_ATTEMPT = {passed: _record_attempt_statement(passed) for passed in (False, True)}
+
+
+def record_attempt(user: User, module: Module, score: float, passed: bool, enrolment_id: int | None = None,
+                   completed: bool = False) -> None:
+    """Fold an attempt (its score, and whether it passed) into the module's progress: count, best
+    score, done when passed.
+
+    ``module``: the Module, or the curriculum copy's row of it (only its id and course_id are
+    read). ``enrolment_id``, ``completed``: the learner's enrolment in the course and whether it
+    is complete, when the caller has read them. One UPDATE in the usual case (an INSERT for a
+    first attempt without a visit), instead of loading the row as an object to change it. Only a
+    passed attempt can complete the course, so only then is completion checked.
+    """
     now = utcnow()
-    if attempt.is_passed:
-        values["done_at"] = func.coalesce(p.done_at, now)
-    changed = db.session.execute(
-        update(ModuleProgress.__table__).where(p.user_id == user.id, p.module_id == module.id).values(values))
+    changed = db.session.connection().execute(_RECORD_ATTEMPT[passed],
+                                              {"attempt_score": score, "now": now, "uid": user.id, "mid": module.id})
     if not changed.rowcount:
         # A concurrent first attempt may insert the same row: the unique constraint refuses the
         # second, and commit_with_retry runs the request's work again, which then updates it.
         db.session.execute(insert(ModuleProgress.__table__).values(
-            user_id=user.id, module_id=module.id, attempt_count=1, best_score=attempt.score,
-            done_at=now if attempt.is_passed else None))
-    if attempt.is_passed:
+            user_id=user.id, module_id=module.id, attempt_count=1, best_score=score,
+            done_at=now if passed else None))
+    # The enrolment is loaded as an object only when this attempt completes the course.
+    if passed and not completed and _all_done(user, module.course_id):
+        enrolment = db.session.get(Enrolment, enrolment_id) if enrolment_id is not None else None
         _update_completion(user, module.course_id, enrolment)
 
 
@@ -114,6 +129,25 @@ def update_course_completion(user: User, course: Course, enrolment: Enrolment | 
     return _update_completion(user, course.id, enrolment, course)
 
 
+def _done_counts():
+    """Active modules of a course, and how many of them the learner has done, in one pass; built
+    once (a passed quiz asks it inside the writers' turn, see ``record_attempt``)."""
+    m, p = Module.__table__.c, ModuleProgress.__table__.c
+    return (select(func.count(m.id), func.count(p.id))
+            .select_from(Module.__table__.outerjoin(
+                ModuleProgress.__table__,
+                (p.module_id == m.id) & (p.user_id == bindparam("uid")) & p.done_at.is_not(None)))
+            .where(m.course_id == bindparam("cid"), m.retired_at.is_(None)))
+
+
+_DONE_COUNTS = _done_counts()
+
+
+def _all_done(user: User, course_id: int) -> bool:
+    total, done = db.session.connection().execute(_DONE_COUNTS, {"uid": user.id, "cid": course_id}).one()
+    return bool(total) and done >= total
+
+
 def _update_completion(user: User, course_id: int, enrolment: Enrolment | None = None,
                        course: Course | None = None) -> bool:
     if enrolment is None:
@@ -122,22 +156,14 @@ def _update_completion(user: User, course_id: int, enrolment: Enrolment | None =
         return False
     if enrolment.completed_at is not None:
         return True
-    # Active modules, and how many of them the learner has done, in one pass.
-    total, done = db.session.execute(
-        select(func.count(Module.id), func.count(ModuleProgress.id))
-        .select_from(Module)
-        .outerjoin(ModuleProgress, (ModuleProgress.module_id == Module.id) & (ModuleProgress.user_id == user.id)
-                   & ModuleProgress.done_at.is_not(None))
-        .where(Module.course_id == course_id, Module.retired_at.is_(None))
-    ).one()
-    if total and done >= total:
-        enrolment.completed_at = utcnow()
-        db.session.flush()
-        from app.services import certificates  # completion credits hours and issues certificates
+    if not _all_done(user, course_id):
+        return False
+    enrolment.completed_at = utcnow()
+    db.session.flush()
+    from app.services import certificates  # completion credits hours and issues certificates
 
-        certificates.on_course_completed(user, course if course is not None else db.session.get(Course, course_id))
-        return True
-    return False
+    certificates.on_course_completed(user, course if course is not None else db.session.get(Course, course_id))
+    return True
 
 
 @dataclass

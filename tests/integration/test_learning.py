@@ -113,6 +113,28 @@ def test_submitting_the_same_form_twice_records_one_attempt(client, auth, course
     assert db.session.query(Attempt).count() == 1
 
 
+def test_after_leaving_a_new_attempt_is_refused_but_a_resent_form_finds_its_own(client, auth, course):
+    auth.login(role="learner")
+    enrol(client)
+    _, form = quiz_form(client)
+    data = {**form, f"q{qid('bool-and')}": "0"}
+    first = submit(client, data)
+    html = client.get("/courses/sample-course").get_data(as_text=True)
+    client.post("/courses/sample-course/leave", data={"csrf_token": csrf_token_from(html)})
+    assert submit(client, data).location == first.location  # the same form again: its result
+    assert submit(client, {**data, "attempt_key": "sent-after-leaving"}).status_code == 403
+    assert db.session.query(Attempt).count() == 1
+
+
+def test_a_quiz_submission_without_its_csrf_token_is_refused(client, auth, course):
+    auth.login(role="learner")
+    enrol(client)
+    _, form = quiz_form(client)
+    response = submit(client, {"attempt_key": form["attempt_key"], f"q{qid('bool-and')}": "0"})
+    assert response.status_code == 400
+    assert db.session.query(Attempt).count() == 0
+
+
 def test_an_attempt_counts_once_keeps_the_best_score_and_creates_the_progress_row(client, auth, course):
     from app.models import Module
     from app.services import attempts
