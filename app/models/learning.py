@@ -92,7 +92,9 @@ class Answer(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="CASCADE"), index=True)
-    question_id: Mapped[int] = mapped_column(ForeignKey("quiz_questions.id", ondelete="CASCADE"), index=True)
+    # Not indexed: answers are always reached through their attempt, and every index here is one
+    # more page written per question of each submission (migration a4c7e2f91b36).
+    question_id: Mapped[int] = mapped_column(ForeignKey("quiz_questions.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict | list | str | float | int | bool | None] = mapped_column(JSON)
     fraction: Mapped[float | None] = mapped_column(Float)  # 0..1; None while an essay waits
