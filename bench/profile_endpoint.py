@@ -14,10 +14,13 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import itertools
+import os
 import pstats
 import re
 import sys
 import time
+import urllib.parse
 import uuid
 from pathlib import Path
 
@@ -46,8 +49,8 @@ def main() -> None:
                         "client), printing the best round beside the baseline app's; steadier on a busy "
                         "machine, for comparing two versions of the code run alternately")
     p.add_argument("--instructions", action="store_true",
-                   help="GET only: count the machine instructions of -n requests straight through the WSGI "
-                        "app under valgrind's callgrind (needs valgrind; slow) and print them per request: "
+                   help="count the machine instructions of -n requests (GETs, or quiz_post's POSTs) straight "
+                        "through the WSGI app under valgrind's callgrind (needs valgrind; slow) and print them per request: "
                         "unlike time, the count hardly moves from run to run on a busy machine")
     p.add_argument("--inside-valgrind", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--learner", default="learner00001@bench.sabak.kg", help="the learner to log in as")
@@ -72,10 +75,8 @@ def main() -> None:
     else:
         login(client, args.learner)
         quiz = client.get("/courses/bench-00/m10").get_data(as_text=True)
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', quiz).group(1)
-        data = {"csrf_token": token}
-        for name in dict.fromkeys(re.findall(r'name="(q\d+)"', quiz)):
-            data[name] = "0"
+        # The form as bench/run fills it in (first choice, fixed texts): most of its answers pass.
+        data = dict(urllib.parse.parse_qsl(_bench_run().quiz_body(quiz).replace("&attempt_key={KEY}", "")))
         method, url = {
             "module": ("GET", "/courses/bench-00/m02"), "catalog": ("GET", "/courses"),
             "dashboard": ("GET", "/dashboard"), "progress_api": ("GET", "/api/v1/me/progress"),
@@ -84,10 +85,11 @@ def main() -> None:
         }.get(args.endpoint) or ("GET", args.endpoint)
 
     if args.best_of or args.instructions:
-        if method != "GET":
-            p.error("--best-of and --instructions measure GET endpoints only")
+        if method != "GET" and args.best_of:
+            p.error("--best-of measures GET endpoints only")
         if args.instructions:
-            instructions(app, client, url, args.n, inside=args.inside_valgrind)
+            instructions(app, client, url, args.n, inside=args.inside_valgrind,
+                         form=data if method == "POST" else None)
         else:
             best_of(app, client, url, args.n, args.best_of)
         return
@@ -132,10 +134,22 @@ def main() -> None:
     print(out.getvalue())
 
 
-def _getter(wsgi, path: str, cookie_header: str | None):
+def _bench_run():
+    """bench/run as a module (it has no .py suffix), for its quiz_body."""
+    import importlib.machinery
+    import importlib.util
+
+    loader = importlib.machinery.SourceFileLoader("bench_run", str(Path(__file__).with_name("run")))
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader("bench_run", loader))
+    loader.exec_module(module)
+    return module
+
+
+def _getter(wsgi, path: str, cookie_header: str | None, form: dict | None = None):
     """A function that GETs ``path`` once straight through the WSGI callable (no test client),
-    with the cookie header, and returns the status line."""
-    environ = {"REQUEST_METHOD": "GET", "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000",
+    with the cookie header, and returns the status line; with ``form``, POSTs it instead, each
+    time with a new attempt_key (every POST records an attempt, as in bench/run)."""
+    environ = {"REQUEST_METHOD": "GET" if form is None else "POST", "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000",
                "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
                "wsgi.multithread": False, "wsgi.multiprocess": True, "wsgi.run_once": False,
                "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "127.0.0.1:8000", "HTTP_USER_AGENT": "sabak-bench",
@@ -145,8 +159,14 @@ def _getter(wsgi, path: str, cookie_header: str | None):
     def start_response(status, headers, exc_info=None):
         statuses.append(status)
 
+    sent = itertools.count()
+
     def get() -> str:
-        b"".join(wsgi(dict(environ, **{"wsgi.input": io.BytesIO()}), start_response))
+        body = b"" if form is None else urllib.parse.urlencode(
+            dict(form, attempt_key=f"profile-{os.getpid()}-{next(sent)}")).encode()
+        extra = {} if form is None else {"CONTENT_TYPE": "application/x-www-form-urlencoded",
+                                         "CONTENT_LENGTH": str(len(body))}
+        b"".join(wsgi(dict(environ, **extra, **{"wsgi.input": io.BytesIO(body)}), start_response))
         return statuses.pop()
 
     return get
@@ -182,15 +202,13 @@ def best_of(app, client, url: str, n: int, rounds: int) -> None:
     print(f"GET {url}: best of {rounds} x {n}: {mine:.0f} µs a request; the baseline app {flask:.0f} µs")
 
 
-def instructions(app, client, url: str, n: int, inside: bool) -> None:
+def instructions(app, client, url: str, n: int, inside: bool, form: dict | None = None) -> None:
     """Machine instructions per GET of ``url`` (the ENDPOINT ``baseline``: bench/baseline_app.py's
-    page), counted by valgrind's callgrind over ``n`` requests after a warm-up. The count moves by
+    page), or per POST of ``form`` to it, counted by valgrind's callgrind over ``n`` requests after a warm-up. The count moves by
     well under 1% between runs where times move by tens of percent, so it compares two versions
     of the code on a busy machine (though not what waits on memory or the disk). Without
     ``inside``, runs this same command again under callgrind, counting only inside
     ``itertools.starmap``, which wraps the measured requests and nothing else."""
-    import itertools
-    import os
     import subprocess
     import tempfile
 
@@ -202,17 +220,18 @@ def instructions(app, client, url: str, n: int, inside: bool) -> None:
                            check=True, env={**os.environ, "PYTHONHASHSEED": "0"}, stderr=subprocess.DEVNULL)
             total = next(int(line.split()[1]) for line in out.read_text().splitlines()
                          if line.startswith(("summary:", "totals:")))
-        print(f"GET {url}: {total / n:,.0f} instructions a request (callgrind, {n} requests)")
+        print(f"{'GET' if form is None else 'POST'} {url}: {total / n:,.0f} instructions a request "
+              f"(callgrind, {n} requests)")
         return
     if url == "baseline":
         import baseline_app
 
         get = _getter(baseline_app.app.wsgi_app, "/", None)
     else:
-        get = _getter(app.wsgi_app, url, _cookie(client))
+        get = _getter(app.wsgi_app, url, _cookie(client), form)
     for _ in range(30):  # warm-up: the worker's stores filled, as in a running server
         status = get()
-    if not status.startswith("200"):
+    if not status.startswith("200" if form is None else "302"):
         raise SystemExit(f"{url} answered {status}")
     list(itertools.starmap(get, [()] * n))
 
