@@ -1,7 +1,9 @@
 """Flask extensions, created unbound here and bound to the app in ``create_app``."""
 from __future__ import annotations
 
+import json
 from functools import lru_cache
+from typing import Any
 
 from babel import Locale
 from flask import has_request_context, request, session
@@ -46,7 +48,28 @@ def include_in_migrations(name, type_, parent_names) -> bool:
     return not (type_ == "table" and name in SQLITE_FTS_TABLES)
 
 
-db = SQLAlchemy(model_class=Base)
+class EncodedJSON(str):
+    """A value for a JSON column that is already JSON text: the engine stores it as it is.
+
+    For values written many times over, such as a question's snapshot in each of its answers:
+    they are encoded once and kept (``curriculum_cache.Copy.snapshot``)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, value: Any) -> EncodedJSON:
+        return cls(json_dumps(value))
+
+
+def json_dumps(value: Any) -> str:
+    """The engine's JSON serializer: ``json.dumps``, SQLAlchemy's default, except that
+    ``EncodedJSON`` text passes through unchanged."""
+    if type(value) is EncodedJSON:
+        return value
+    return json.dumps(value)
+
+
+db = SQLAlchemy(model_class=Base, engine_options={"json_serializer": json_dumps})
 # Batch mode lets ALTER work on SQLite; compare_type makes `flask db check` notice type changes.
 migrate = Migrate(render_as_batch=True, compare_type=True, render_item=render_migration_item,
                   include_name=include_in_migrations)

@@ -301,10 +301,11 @@ def _answer(position: int, g: _Graded) -> dict[str, Any]:
         feedback = feedback_items(g.question.rendered, g.parsed, g.response, g.score)
         if status == "pending":
             fraction = None
+    data, rendered = curriculum_cache.current().snapshot(g.question)
     return dict(
         question_id=g.question.id, position=position, response=g.response,
-        fraction=fraction, status=status, feedback=feedback, question_snapshot=g.question.data,
-        rendered_snapshot=g.question.rendered,
+        fraction=fraction, status=status, feedback=feedback, question_snapshot=data,
+        rendered_snapshot=rendered,
     )
 
 

@@ -30,7 +30,7 @@ from flask import current_app, g, has_app_context
 from sqlalchemy import Row, event, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from app.extensions import db
+from app.extensions import EncodedJSON, db
 from app.models.catalog import Course, Module, Question
 from app.models.security import Revision
 
@@ -67,6 +67,7 @@ class Copy:
     _fragments: dict[tuple, object] = field(default_factory=dict)
     _questions: dict[int, tuple[Row, ...]] = field(default_factory=dict)
     _parsed: dict[int, object] = field(default_factory=dict)
+    _snapshots: dict[int, tuple[EncodedJSON, EncodedJSON]] = field(default_factory=dict)
     _pages: OrderedDict[tuple, bytes] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -171,6 +172,16 @@ class Copy:
 
             parsed = self._parsed[question.id] = ParsedQuestion.from_dict(question.data)
         return parsed
+
+    def snapshot(self, question: Row) -> tuple[EncodedJSON, EncodedJSON]:
+        """The question's ``data`` and ``rendered`` as the JSON text every answer to it stores as
+        its snapshot: encoded once per worker and revision, not once per answer (ten answers'
+        snapshots were most of the JSON a quiz submission encoded)."""
+        snapshot = self._snapshots.get(question.id)
+        if snapshot is None:
+            snapshot = self._snapshots[question.id] = (EncodedJSON.of(question.data),
+                                                       EncodedJSON.of(question.rendered))
+        return snapshot
 
     def kept_fragment(self, key: tuple):
         """The piece ``fragment`` keeps under ``key``, or None (nothing is made)."""

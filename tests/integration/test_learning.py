@@ -113,6 +113,23 @@ def test_submitting_the_same_form_twice_records_one_attempt(client, auth, course
     assert db.session.query(Attempt).count() == 1
 
 
+def test_each_answer_keeps_its_question_snapshot_as_json(client, auth, course):
+    # The snapshots are written as JSON text encoded once per worker (EncodedJSON): they must
+    # read back as the question's data, not as a string holding it.
+    from app.models import Answer
+
+    auth.login(role="learner")
+    enrol(client)
+    _, form = quiz_form(client)
+    submit(client, {**form, f"q{qid('bool-and')}": "0"})
+    answers = db.session.scalars(select(Answer).order_by(Answer.position)).all()
+    assert len(answers) == 2
+    for answer in answers:
+        question = db.session.get(Question, answer.question_id)
+        assert isinstance(answer.question_snapshot, dict) and answer.question_snapshot == question.data
+        assert answer.rendered_snapshot == question.rendered
+
+
 def test_after_leaving_a_new_attempt_is_refused_but_a_resent_form_finds_its_own(client, auth, course):
     auth.login(role="learner")
     enrol(client)
