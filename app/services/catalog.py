@@ -137,27 +137,53 @@ def kept_cards(user: User | None, locale: str) -> bytes | None:
     text, for the kept page's bytes); None when one is not kept yet.
 
     What the kept catalog page fills its hole with (app.templating.shared_page). Only the cards
-    of the reader's own courses differ from everyone else's, so this looks up each course's
-    piece by key instead of building a CourseCard apiece (with the filters and the sort) as
-    ``catalog`` does: that was most of a kept catalog's time (bench/README.md). The order is
-    ``catalog``'s without filters, kept with the curriculum."""
+    of the reader's own courses differ from everyone else's: every card as a visitor sees it is
+    kept in order with the curriculum, and only the reader's own few are looked up by key,
+    instead of building a CourseCard apiece (with the filters and the sort) as ``catalog`` does,
+    or even a key apiece (bench/README.md). The order is ``catalog``'s without filters."""
     curriculum = curriculum_cache.current()
-    counts = curriculum.module_counts()
-    order = curriculum.fragment(("catalog-order", locale), lambda: tuple(
-        (c.id, counts.get(c.id, 0)) for c in _in_catalog_order(curriculum.courses().values(), locale)))
-    mine, kept = _mine(user), curriculum.kept_fragment
-    pieces = []
-    for course_id, count in order:
-        r = mine.get(course_id)
-        key = (locale, *card_key(course_id, count, *_status_and_done(r)))
-        piece = kept(("utf-8", *key))
-        if piece is None:
-            text = kept(key)
-            if text is None:
+    order = curriculum.fragment(("catalog-order", locale), lambda: _catalog_order(curriculum, locale))
+    # Every card as a visitor sees it, in order; each is filled in the first time its piece is
+    # found kept (a visitor's card for a course every reader is enrolled in may never be).
+    everyone = curriculum.fragment(("catalog-cards", locale), lambda: [None] * len(order))
+    pieces = list(everyone)
+    mine = _mine(user)
+    if mine:
+        position = curriculum.fragment(("catalog-positions", locale), lambda: {o[0]: o for o in order})
+        for course_id, row in mine.items():
+            placed = position.get(course_id)
+            if placed is None:  # no longer published
+                continue
+            piece = pieces[placed[2]] = _card_piece(curriculum, locale, course_id, placed[1], row)
+            if piece is None:
                 return None
-            piece = curriculum.fragment(("utf-8", *key), text.encode)
-        pieces.append(piece)
+    if None in pieces:  # a card of someone else's course not found yet
+        for course_id, count, place in order:
+            if pieces[place] is None:
+                piece = pieces[place] = everyone[place] = _card_piece(curriculum, locale, course_id, count, None)
+                if piece is None:
+                    return None
     return b"".join(pieces)
+
+
+def _catalog_order(curriculum, locale: str) -> tuple[tuple[int, int, int], ...]:
+    """(course id, active modules, place) of every published course in the unfiltered catalog."""
+    counts = curriculum.module_counts()
+    return tuple((c.id, counts.get(c.id, 0), place)
+                 for place, c in enumerate(_in_catalog_order(curriculum.courses().values(), locale)))
+
+
+def _card_piece(curriculum, locale: str, course_id: int, count: int, row) -> bytes | None:
+    """A card's kept piece as UTF-8 for the reader's _MY_COURSES ``row`` (None: not enrolled), or
+    None when the card has not been rendered yet."""
+    key = (locale, *card_key(course_id, count, *_status_and_done(row)))
+    piece = curriculum.kept_fragment(("utf-8", *key))
+    if piece is None:
+        text = curriculum.kept_fragment(key)
+        if text is None:
+            return None
+        piece = curriculum.fragment(("utf-8", *key), text.encode)
+    return piece
 
 
 def _status(enrolment) -> str:
