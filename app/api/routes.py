@@ -13,6 +13,7 @@ from app.api import bp, serializers
 from app.api.openapi import openapi_document
 from app.errors import error_response
 from app.extensions import db
+from app.models.learning import Attempt
 from app.services import attempts as attempt_service
 from app.services import catalog as catalog_service
 from app.services import dashboard as dashboard_service
@@ -148,14 +149,11 @@ def submit_attempt(slug: str, module: str):
     questions = attempt_service.active_questions(page.module)
     key, responses = _attempt_request(questions)
 
-    def work() -> tuple[Any, bool]:
-        fresh = catalog_service.active_module(slug, module)
-        before = attempt_service.attempts_used(current_user, fresh)
-        attempt = attempt_service.submit_attempt(current_user, fresh, responses, key)
-        return attempt, attempt.module_id == fresh.id and attempt.number > before
+    def work() -> attempt_service.Submitted:
+        return attempt_service.submit(current_user, catalog_service.active_module(slug, module), responses, key)
 
     try:
-        attempt, created = commit_with_retry(work)
+        submitted = commit_with_retry(work)
     except NotFound:
         return error_response(404, _("There is no such module in this course."))
     except NotEnrolled:
@@ -169,10 +167,11 @@ def submit_attempt(slug: str, module: str):
         return error_response(400, "; ".join(
             _("question %(id)s: %(problem)s", id=ident.get(qid, qid), problem=problem)
             for qid, problem in exc.errors.items()))
-    if attempt.module_id != page.module.id:
+    if submitted.module_id != page.module.id:
         return error_response(409, _("This idempotency_key was already used for another quiz."))
+    attempt = db.session.get(Attempt, submitted.id)
     body = serializers.attempt_result(attempt, attempt_service.review(attempt))
-    return jsonify(body), 201 if created else 200
+    return jsonify(body), 200 if submitted.replayed else 201
 
 
 def _attempt_request(questions) -> tuple[str, dict[int, Any]]:

@@ -172,7 +172,7 @@ _INSERT_ANSWERS = insert(Answer.__table__)
 
 
 class Submitted(NamedTuple):
-    """A stored attempt, as the quiz form's POST needs it (``submit``)."""
+    """A stored attempt, as a submission's answer needs it (``submit``)."""
 
     id: int
     number: int
@@ -187,9 +187,9 @@ def submit(user: User, module: Module, responses: Mapping[int, Any], idempotency
 
     The writes are Core statements on the session's connection: an attempt is written once and
     read back only on its result page, and on SQLite every write waits for the one writers' turn
-    (``transactions``), so the turn is held for three plain statements and the commit; the ORM's
-    unit of work (an Attempt object, a flush, the bulk-insert machinery for the answers) held it
-    more than twice as long (bench/README.md).
+    (``transactions``), so the turn is held for three plain statements (four for a passing
+    attempt) and the commit; the ORM's unit of work (an Attempt object, a flush, the bulk-insert
+    machinery for the answers) held it more than twice as long (bench/README.md).
 
     Args:
         module: the Module, or the curriculum copy's row of it (curriculum_cache): its id,
