@@ -18,7 +18,7 @@ from sqlalchemy import Row, bindparam, func, insert, select
 from app import grading
 from app.curriculum.questions import Question as ParsedQuestion
 from app.curriculum.questions import QuestionType
-from app.extensions import db
+from app.extensions import EncodedJSON, db
 from app.models.base import utcnow
 from app.models.catalog import Module, Question
 from app.models.learning import Answer, Attempt, Enrolment
@@ -219,8 +219,9 @@ def submit(user: User, module: Module, responses: Mapping[int, Any], idempotency
     used = used or 0
     if module.quiz_attempts is not None and used >= module.quiz_attempts:
         raise AttemptLimitReached("You have used all attempts for this quiz.")
-    graded = _grade_all(questions, responses)  # before the first write, so outside the writers' turn
-    attempt, answers = _rows(user, module, used + 1, idempotency_key, graded)
+    curriculum = curriculum_cache.current()
+    graded = _grade_all(curriculum, questions, responses)  # before the first write: outside the writers' turn
+    attempt, answers = _rows(curriculum, user, module, used + 1, idempotency_key, graded)
     attempt_id = conn.execute(_INSERT_ATTEMPT, attempt).inserted_primary_key[0]
     if answers:
         for answer in answers:
@@ -233,8 +234,8 @@ def submit(user: User, module: Module, responses: Mapping[int, Any], idempotency
 
 def submit_attempt(user: User, module: Module, responses: Mapping[int, Any], idempotency_key: str,
                    questions: list[Question] | None = None) -> Attempt:
-    """``submit``, returning the attempt as an ORM object (the API's answer, tests): one more
-    read, by primary key."""
+    """``submit``, returning the attempt as an ORM object, for callers that read it whole (the
+    tests, a shell): one more read, by primary key."""
     return db.session.get(Attempt, submit(user, module, responses, idempotency_key, questions).id)
 
 
@@ -246,9 +247,9 @@ class _Graded:
     score: grading.Score | None  # None: unanswered
 
 
-def _grade_all(questions: list[Question], responses: Mapping[int, Any]) -> list[_Graded]:
+def _grade_all(curriculum: curriculum_cache.Copy, questions: list[Question],
+               responses: Mapping[int, Any]) -> list[_Graded]:
     results, errors = [], {}
-    curriculum = curriculum_cache.current()
     for q in questions:
         parsed = curriculum.parsed(q)
         raw = responses.get(q.id)
@@ -273,7 +274,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _rows(user: User, module: Module, number: int, key: str,
+def _rows(curriculum: curriculum_cache.Copy, user: User, module: Module, number: int, key: str,
           graded: list[_Graded]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The attempt's row and its answers' rows (each answer with its question snapshots), all
     built before the first write; the answers get the attempt's id once it has one."""
@@ -288,10 +289,11 @@ def _rows(user: User, module: Module, number: int, key: str,
         score=score, auto_score=round(100 * auto_total / len(auto), 2) if auto else 0.0,
         pass_mark=module.quiz_pass_mark, is_passed=score >= module.quiz_pass_mark, is_pending=pending,
     )
-    return attempt, [_answer(position, g) for position, g in enumerate(graded, 1)]
+    return attempt, [_answer(position, g, curriculum.snapshot(g.question)) for position, g in enumerate(graded, 1)]
 
 
-def _answer(position: int, g: _Graded) -> dict[str, Any]:
+def _answer(position: int, g: _Graded, snapshot: tuple[EncodedJSON, EncodedJSON]) -> dict[str, Any]:
+    """An answer's row; ``snapshot``: its question's data and rendered HTML as kept JSON text."""
     if g.score is None:
         status = "ungraded" if g.parsed.type is QuestionType.DESCRIPTION else "unanswered"
         fraction = None if status == "ungraded" else 0.0
@@ -301,7 +303,7 @@ def _answer(position: int, g: _Graded) -> dict[str, Any]:
         feedback = feedback_items(g.question.rendered, g.parsed, g.response, g.score)
         if status == "pending":
             fraction = None
-    data, rendered = curriculum_cache.current().snapshot(g.question)
+    data, rendered = snapshot
     return dict(
         question_id=g.question.id, position=position, response=g.response,
         fraction=fraction, status=status, feedback=feedback, question_snapshot=data,

@@ -149,16 +149,17 @@ def kept_cards(user: User | None, locale: str) -> bytes | None:
     pieces = list(everyone)
     mine = _mine(user)
     if mine:
-        position = curriculum.fragment(("catalog-positions", locale), lambda: {o[0]: o for o in order})
+        places = curriculum.fragment(("catalog-places", locale),
+                                     lambda: {course_id: place for place, (course_id, _n) in enumerate(order)})
         for course_id, row in mine.items():
-            placed = position.get(course_id)
-            if placed is None:  # no longer published
+            place = places.get(course_id)
+            if place is None:  # no longer published
                 continue
-            piece = pieces[placed[2]] = _card_piece(curriculum, locale, course_id, placed[1], row)
+            piece = pieces[place] = _card_piece(curriculum, locale, course_id, order[place][1], row)
             if piece is None:
                 return None
     if None in pieces:  # a card of someone else's course not found yet
-        for course_id, count, place in order:
+        for place, (course_id, count) in enumerate(order):
             if pieces[place] is None:
                 piece = pieces[place] = everyone[place] = _card_piece(curriculum, locale, course_id, count, None)
                 if piece is None:
@@ -166,11 +167,10 @@ def kept_cards(user: User | None, locale: str) -> bytes | None:
     return b"".join(pieces)
 
 
-def _catalog_order(curriculum, locale: str) -> tuple[tuple[int, int, int], ...]:
-    """(course id, active modules, place) of every published course in the unfiltered catalog."""
+def _catalog_order(curriculum, locale: str) -> tuple[tuple[int, int], ...]:
+    """(course id, active modules) of every published course, in the unfiltered catalog's order."""
     counts = curriculum.module_counts()
-    return tuple((c.id, counts.get(c.id, 0), place)
-                 for place, c in enumerate(_in_catalog_order(curriculum.courses().values(), locale)))
+    return tuple((c.id, counts.get(c.id, 0)) for c in _in_catalog_order(curriculum.courses().values(), locale))
 
 
 def _card_piece(curriculum, locale: str, course_id: int, count: int, row) -> bytes | None:

@@ -96,14 +96,14 @@ def _record_attempt_statement(passed: bool):
 _RECORD_ATTEMPT = {passed: _record_attempt_statement(passed) for passed in (False, True)}
 
 
-def record_attempt(user: User, module: Module, score: float, passed: bool, enrolment_id: int | None = None,
-                   completed: bool = False) -> None:
+def record_attempt(user: User, module: Module, score: float, passed: bool, enrolment_id: int,
+                   completed: bool) -> None:
     """Fold an attempt (its score, and whether it passed) into the module's progress: count, best
     score, done when passed.
 
     ``module``: the Module, or the curriculum copy's row of it (only its id and course_id are
     read). ``enrolment_id``, ``completed``: the learner's enrolment in the course and whether it
-    is complete, when the caller has read them. One UPDATE in the usual case (an INSERT for a
+    is complete, as the caller has read them. One UPDATE in the usual case (an INSERT for a
     first attempt without a visit), instead of loading the row as an object to change it. Only a
     passed attempt can complete the course, so only then is completion checked.
     """
@@ -118,8 +118,7 @@ def record_attempt(user: User, module: Module, score: float, passed: bool, enrol
             done_at=now if passed else None))
     # The enrolment is loaded as an object only when this attempt completes the course.
     if passed and not completed and _all_done(user, module.course_id):
-        enrolment = db.session.get(Enrolment, enrolment_id) if enrolment_id is not None else None
-        _update_completion(user, module.course_id, enrolment)
+        _complete(user, db.session.get(Enrolment, enrolment_id), module.course_id)
 
 
 def update_course_completion(user: User, course: Course, enrolment: Enrolment | None = None) -> bool:
@@ -158,12 +157,18 @@ def _update_completion(user: User, course_id: int, enrolment: Enrolment | None =
         return True
     if not _all_done(user, course_id):
         return False
+    _complete(user, enrolment, course_id, course)
+    return True
+
+
+def _complete(user: User, enrolment: Enrolment, course_id: int, course: Course | None = None) -> None:
+    """Mark the enrolment complete (every active module is done), which credits the course's
+    hours and issues its certificates."""
     enrolment.completed_at = utcnow()
     db.session.flush()
-    from app.services import certificates  # completion credits hours and issues certificates
+    from app.services import certificates
 
     certificates.on_course_completed(user, course if course is not None else db.session.get(Course, course_id))
-    return True
 
 
 @dataclass
