@@ -93,14 +93,37 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A SQLite batch migration copies a table into a new one, drops the old and renames
+            # the new. With foreign keys enforced (the app turns them on for every connection),
+            # dropping the old table deletes every row that refers to it, ON DELETE CASCADE: a
+            # batch step on `users` would empty enrolments, progress and attempts. Alembic's
+            # batch documentation asks for the pragma off while migrating; it is checked below
+            # and turned on again before the connection goes back to the pool. (It is a no-op
+            # inside a transaction: nothing has begun one on this fresh connection yet.) The
+            # commit ends the empty transaction SQLAlchemy opened for the pragma, so that Alembic
+            # begins and commits its own.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migration left rows that break foreign keys: {broken[:10]}")
+        finally:
+            if sqlite:
+                connection.rollback()  # what a failed migration left (a completed one is committed)
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 if context.is_offline_mode():
