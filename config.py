@@ -57,6 +57,9 @@ class Config:
         self.CREDENTIALS_SIGNING_KEY_FILE = _env("CREDENTIALS_SIGNING_KEY_FILE")
         self.CREDENTIALS_PUBLIC_KEYS = (_env("CREDENTIALS_PUBLIC_KEYS", "") or "").split()
         self.MAX_CONTENT_LENGTH = 10 * 1024 * 1024  # evidence uploads
+        # What each worker may keep of answers built from learners' own data (the progress API,
+        # cohorts' matrices), checked against their revisions on use: app.services.learner_cache.
+        self.LEARNER_CACHE_BYTES = int(_env("SABAK_LEARNER_CACHE_BYTES", str(16 * 1024 * 1024)))
         if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
             # A pre-ping guards against a server that dropped an idle connection; a SQLite file
             # cannot, and the ping cost a statement on every request (bench/README.md).

@@ -74,9 +74,11 @@ def main() -> None:
         method, url, data = "GET", f"/teach/cohorts/{cohort_id}/courses/bench-00", None
     else:
         login(client, args.learner)
-        quiz = client.get("/courses/bench-00/m10").get_data(as_text=True)
-        # The form as bench/run fills it in (first choice, fixed texts): most of its answers pass.
-        data = dict(urllib.parse.parse_qsl(_bench_run().quiz_body(quiz).replace("&attempt_key={KEY}", "")))
+        data = None
+        if args.endpoint == "quiz_post":
+            quiz = client.get("/courses/bench-00/m10").get_data(as_text=True)
+            # The form as bench/run fills it in (first choice, fixed texts): most of its answers pass.
+            data = dict(urllib.parse.parse_qsl(_bench_run().quiz_body(quiz).replace("&attempt_key={KEY}", "")))
         method, url = {
             "module": ("GET", "/courses/bench-00/m02"), "catalog": ("GET", "/courses"),
             "dashboard": ("GET", "/dashboard"), "progress_api": ("GET", "/api/v1/me/progress"),

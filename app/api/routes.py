@@ -15,6 +15,7 @@ from app.errors import error_response
 from app.extensions import db
 from app.models.learning import Attempt
 from app.services import attempts as attempt_service
+from app.services import curriculum_cache, learner_cache
 from app.services import catalog as catalog_service
 from app.services import dashboard as dashboard_service
 from app.services import enrolment as enrolment_service
@@ -200,10 +201,18 @@ def _attempt_request(questions) -> tuple[str, dict[int, Any]]:
 @bp.route("/me/progress")
 @login_required
 def my_progress():
-    # Without the latest attempts, which are not part of this answer.
-    board = dashboard_service.dashboard_for(current_user._get_current_object(), recent_attempts=0)
-    return current_app.response_class(serializers.my_progress(board.courses, board.progress),
-                                      mimetype=current_app.json.mimetype)
+    user = current_user._get_current_object()
+
+    def build() -> str:
+        # Without the latest attempts, which are not part of this answer.
+        board = dashboard_service.dashboard_for(user, recent_attempts=0)
+        return serializers.my_progress(board.courses, board.progress)
+
+    # Kept per worker until the learner's data or the curriculum changes (learner_cache): the
+    # revisions were read with the user's row, before anything the answer is built from.
+    stamp = (user.learning_revision, curriculum_cache.current().revision)
+    body = learner_cache.kept(("progress-json", user.id), stamp, build)
+    return current_app.response_class(body, mimetype=current_app.json.mimetype)
 
 
 @bp.route("/me/attempts")

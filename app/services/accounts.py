@@ -85,6 +85,7 @@ class SessionUser(AccountMixin):
     is_active_account: bool
     session_token: str
     last_login_at: datetime | None = None
+    learning_revision: int = 0  # see User.learning_revision and app.services.learner_cache
 
     def __eq__(self, other) -> bool:
         return isinstance(other, (SessionUser, User)) and other.id == self.id

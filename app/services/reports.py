@@ -18,7 +18,7 @@ from app.models.catalog import Course, Module
 from app.models.cohorts import Cohort, CohortMember
 from app.models.learning import Attempt, Enrolment, ModuleProgress
 from app.models.people import User
-from app.services import curriculum_cache
+from app.services import curriculum_cache, learner_cache
 
 SORTS = ("name", "progress", "score")
 
@@ -101,17 +101,40 @@ def progress_matrix(cohort: Cohort, course: Course, sort: str = "name", *, page:
     instructor reads (a 200-learner matrix was a 395 KB page, slow on a poor connection, and
     rendering its 4,000 cells was most of the report's time). The sort, the learners' totals and
     the module totals still cover the whole cohort, so every page ranks and sums like the full
-    table; without ``page`` (CSV, API) every learner is in ``rows``. Three queries whatever the
-    cohort's size: the learners with their totals, the module totals and the shown cells, summed
-    by the database rather than over every cell in Python.
+    table; without ``page`` (CSV, API) every learner is in ``rows``. A read of the members, and
+    unless the worker kept this report (see below) three queries whatever the cohort's size: the
+    learners with their totals, the module totals and the shown cells, summed by the database
+    rather than over every cell in Python. The rows and totals may be shared with other
+    requests: read them, never change them.
     """
     sort = sort if sort in SORTS else "name"
-    modules = list(curriculum_cache.current().outline(course.id))  # plain rows, no module text
+    curriculum = curriculum_cache.current()
+    modules = list(curriculum.outline(course.id))  # plain rows, no module text
+    # Kept per worker for as long as the cohort's members, their names and their learning
+    # revisions (bumped by the database on every change to their enrolments, progress and
+    # attempts) and the curriculum stay as they are (learner_cache): an instructor reloading the
+    # report then costs one indexed read of the members instead of two aggregates over all of
+    # their progress. Read before everything the report is built from.
+    stamp = (curriculum.revision, tuple(map(tuple, db.session.connection().execute(
+        _MEMBERS, {"cohort_id": cohort.id}))))
+    parts = learner_cache.kept(("matrix", cohort.id, course.id, sort, page, per_page), stamp,
+                               lambda: _matrix_parts(cohort.id, course.id, modules, sort, page, per_page),
+                               size=lambda parts: 200 + 100 * len(parts[0]) * (len(modules) + 2))
+    rows, totals, count, completed, page, pages, first = parts
+    return Matrix(cohort, course, modules, rows, totals, sort,
+                  learner_count=count, completed=completed, page=page, pages=pages, first=first)
+
+
+def _matrix_parts(cohort_id: int, course_id: int, modules: list[Row], sort: str, page: int | None,
+                  per_page: int) -> tuple:
+    """What ``progress_matrix`` shows, read from the database: (rows, totals, learner count,
+    completed count, page, pages, first). Plain values and rows only, never ORM objects, so that
+    a worker can keep them beyond this request."""
     module_ids = [m.id for m in modules] or [-1]
     conn = db.session.connection()
     # The learners as plain rows (id, name, email) with their totals: 200 User objects were a
     # tenth of the report, and the totals decide the order of the pages.
-    learners = conn.execute(_LEARNERS, {"cohort_id": cohort.id, "course_id": course.id, "module_ids": module_ids}).all()
+    learners = conn.execute(_LEARNERS, {"cohort_id": cohort_id, "course_id": course_id, "module_ids": module_ids}).all()
     # Equal totals are one shared (frozen) RowSummary, rendered once each by the template.
     summaries: dict[tuple, RowSummary] = {}
     ranked = []
@@ -145,9 +168,8 @@ def progress_matrix(cohort: Cohort, course: Course, sort: str = "name", *, page:
     for learner, summary in ranked:
         mine = progress.get(learner.id, {})
         rows.append(MatrixRow(learner, [mine.get(m.id, _NOT_STARTED) for m in modules], summary))
-    totals = _totals(modules, conn.execute(_TOTALS, {"cohort_id": cohort.id, "module_ids": module_ids}))
-    return Matrix(cohort, course, modules, rows, totals, sort,
-                  learner_count=count, completed=completed, page=page or 1, pages=pages, first=first)
+    totals = _totals(modules, conn.execute(_TOTALS, {"cohort_id": cohort_id, "module_ids": module_ids}))
+    return rows, totals, count, completed, page or 1, pages, first
 
 
 @dataclass(frozen=True)
@@ -197,10 +219,15 @@ def _matrix_statements():
              .where(p.user_id.in_(bindparam("user_ids", expanding=True)), p.module_id.in_(module_ids)))
     totals = (select(p.module_id, done, func.sum(case((p.attempt_count > 0, 1), else_=0)), func.avg(p.best_score))
               .where(*in_report).group_by(p.module_id))
-    return learners, cells, totals
+    # The current members with what the report shows of them and their learning revisions, in
+    # a fixed order: what a kept report is checked against.
+    members = (select(u.id, u.learning_revision, u.name, u.email)
+               .join_from(CohortMember.__table__, User.__table__, cm.user_id == u.id)
+               .where(cm.cohort_id == bindparam("cohort_id"), cm.removed_at.is_(None)).order_by(u.id))
+    return learners, cells, totals, members
 
 
-_LEARNERS, _CELLS, _TOTALS = _matrix_statements()
+_LEARNERS, _CELLS, _TOTALS, _MEMBERS = _matrix_statements()
 
 
 def _totals(modules: list[Row], found_rows) -> list[ModuleTotal]:

@@ -29,3 +29,36 @@ def test_downgrade_to_base_and_back(app):
     downgrade(revision="base")
     assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
     upgrade()
+
+
+def test_the_learning_revision_migration_keeps_every_row_and_makes_the_triggers(app, tmp_path):
+    """Downgrading it copies ``users`` into a new table (a SQLite batch step) and drops the old:
+    with foreign keys enforced that would delete every enrolment, progress row and attempt by
+    cascade (migrations/env.py turns them off while migrating). Its triggers are not part of the
+    models' comparison above, so they are checked by what they do."""
+    from sqlalchemy import func, select
+
+    from app.models import Course, Enrolment, ModuleProgress, User
+    from app.services import enrolment
+    from app.services.sync import sync_all
+    from tests import factories
+
+    db.drop_all()
+    upgrade()
+    assert sync_all([factories.write_course(tmp_path)], commit=db.session.commit, rollback=db.session.rollback).ok
+    course = db.session.scalar(select(Course))
+    learner = factories.make_user()
+    enrolment.enrol(learner, course)
+    db.session.add(ModuleProgress(user_id=learner.id, module_id=course.modules[0].id, attempt_count=0))
+    db.session.commit()
+    learner_id, course_id = learner.id, course.id
+    db.session.close()
+    downgrade(revision="-1")
+    upgrade()
+    learner, course = db.session.get(User, learner_id), db.session.get(Course, course_id)
+    assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 1
+    assert db.session.scalar(select(func.count()).select_from(ModuleProgress)) == 1
+    before = db.session.scalar(select(User.learning_revision).where(User.id == learner.id))
+    enrolment.leave(learner, course)
+    db.session.commit()
+    assert db.session.scalar(select(User.learning_revision).where(User.id == learner.id)) == before + 1

@@ -286,13 +286,73 @@ def test_report_queries_do_not_grow_with_the_cohort(client, auth, course, app):
     large = make_cohort(instructor, course, "Large")
     learners_with_attempts(small, course, 10)
     learners_with_attempts(large, course, 200)
-    counts = {}
-    client.get(f"/teach/cohorts/{small.id}/courses/{course.slug}")  # fills the worker's curriculum copy
-    for cohort in (small, large):
-        for suffix in ["", "/matrix.csv", "/items", "/gain"]:
-            path = f"/teach/cohorts/{cohort.id}/courses/{course.slug}{suffix}"
-            db.session.expire_all()
-            n = count_queries(app, lambda: client.get(path))
-            counts.setdefault(suffix, []).append(n)
-    for suffix, (n_small, n_large) in counts.items():
-        assert n_small == n_large, (suffix, counts)
+    warm = make_cohort(instructor, course, "Warm-up")
+    for suffix in ["", "/matrix.csv", "/items", "/gain"]:  # fills the worker's curriculum copy
+        client.get(f"/teach/cohorts/{warm.id}/courses/{course.slug}{suffix}")
+    for kept in (False, True):  # the reports built, then (the matrices) kept by the worker
+        counts = {}
+        for cohort in (small, large):
+            for suffix in ["", "/matrix.csv", "/items", "/gain"]:
+                path = f"/teach/cohorts/{cohort.id}/courses/{course.slug}{suffix}"
+                db.session.expire_all()
+                n = count_queries(app, lambda: client.get(path))
+                counts.setdefault(suffix, []).append(n)
+        for suffix, (n_small, n_large) in counts.items():
+            assert n_small == n_large, (kept, suffix, counts)
+
+
+def test_a_kept_matrix_is_served_until_a_member_their_progress_or_the_course_changes(client, auth, course, app):
+    """The report is kept per worker under its members' learning revisions (learner_cache): a
+    reload reads only the members; any change to what it shows is in the next view, whoever
+    made it, plain SQL included."""
+    from sqlalchemy import text
+
+    from app.models import Module
+    from app.services import reports
+
+    instructor = auth.login(role="instructor")
+    cohort = make_cohort(instructor, course)
+    learners = learners_with_attempts(cohort, course, 3)
+    path = f"/teach/cohorts/{cohort.id}/courses/{course.slug}"
+
+    def fresh():
+        modules = list(reports.curriculum_cache.current().outline(course.id))
+        return reports._matrix_parts(cohort.id, course.id, modules, "score", None, reports.MATRIX_PAGE_SIZE)
+
+    def shown():
+        m = reports_matrix(cohort, course)
+        return m.rows, m.totals, m.learner_count, m.completed
+
+    assert shown() == fresh()[:4]
+    kept = reports_matrix(cohort, course).rows
+    assert reports_matrix(cohort, course).rows is kept  # nothing changed: the same kept rows
+    client.get(path)
+    statements = []
+    listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert not any("module_progress" in s for s in statements), "the kept report was not used"
+
+    assert "12,5" not in client.get(path).get_data(as_text=True)
+    db.session.execute(text("UPDATE module_progress SET best_score = 12.5 WHERE user_id = :u"), {"u": learners[0].id})
+    db.session.commit()
+    assert shown() == fresh()[:4]
+    assert 12.5 in [c.best_score for row in reports_matrix(cohort, course).rows for c in row.cells]
+    assert "12,5" in client.get(path).get_data(as_text=True)  # Russian decimals
+
+    learners[1].name = "Переименованный слушатель"
+    db.session.commit()
+    assert "Переименованный слушатель" in client.get(path).get_data(as_text=True)
+
+    member = db.session.scalar(select(CohortMember).where(CohortMember.user_id == learners[2].id))
+    member.removed_at = utcnow()
+    db.session.commit()
+    assert reports_matrix(cohort, course).learner_count == 2 and shown() == fresh()[:4]
+
+    module = db.session.scalar(select(Module).where(Module.slug == "boolean"))
+    module.title = "Новое название модуля"
+    db.session.commit()
+    assert "Новое название модуля" in [m.title for m in reports_matrix(cohort, course).modules]

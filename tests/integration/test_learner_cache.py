@@ -1,0 +1,187 @@
+"""The learning revision and what workers keep under it (app.services.learner_cache).
+
+The database bumps ``users.learning_revision`` on every write to a learner's enrolments, progress
+and attempts, whoever writes (ORM, Core, plain SQL); a kept progress answer is served only while
+that revision and the curriculum's are the ones it was built from.
+"""
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+from sqlalchemy import event, select, text
+
+from app.extensions import db
+from app.models import Course, Module, User
+from app.services import attempts, enrolment, progress, tokens
+from app.services.learner_cache import _Store
+from app.services.sync import sync_all
+from tests import factories
+from tests.integration.test_api import Api
+from tests.integration.test_curriculum_cache import two_servers  # noqa: F401  (a fixture)
+
+RIGHT = {"bool-and": 0, "bool-tf": True}
+
+
+def revision_of(user: User) -> int:
+    return db.session.scalar(select(User.learning_revision).where(User.id == user.id))
+
+
+@pytest.fixture
+def course(app, tmp_path):
+    folder = factories.write_course(tmp_path)
+    assert sync_all([folder], commit=db.session.commit, rollback=db.session.rollback).ok
+    return db.session.scalar(select(Course).where(Course.slug == "sample-course"))
+
+
+def test_every_write_to_a_learners_history_bumps_their_revision_and_nobody_elses(app, course):
+    learner, other = factories.make_user(email="learner@example.kg"), factories.make_user(email="other@example.kg")
+    db.session.commit()
+    intro, boolean = (db.session.scalar(select(Module).where(Module.slug == slug)) for slug in ("intro", "boolean"))
+    seen = [revision_of(learner)]
+    untouched = revision_of(other)
+
+    def bumped(step: str) -> None:
+        db.session.commit()
+        now = revision_of(learner)
+        assert now > seen[-1], f"{step} did not bump the learner's revision"
+        assert revision_of(other) == untouched, f"{step} bumped another learner's revision"
+        seen.append(now)
+
+    enrolment.enrol(learner, course)  # ORM insert into enrolments
+    bumped("enrolling")
+    row = db.session.execute(text("SELECT id, left_at, last_module_id FROM enrolments WHERE user_id = :u"),
+                             {"u": learner.id}).one()
+    progress.record_visit(learner, intro, row)  # Core insert into module_progress, update of enrolments
+    bumped("a first visit")
+    db.session.execute(text("UPDATE module_progress SET best_score = 50 WHERE user_id = :u"), {"u": learner.id})
+    bumped("plain SQL updating progress")
+    attempts.submit(learner, boolean, _right_answers(boolean), "key-1")  # Core inserts and an update
+    bumped("a quiz attempt")
+    db.session.execute(text("DELETE FROM quiz_attempts WHERE user_id = :u"), {"u": learner.id})
+    bumped("deleting attempts")
+    db.session.execute(text("DELETE FROM module_progress WHERE user_id = :u"), {"u": learner.id})
+    bumped("deleting progress")
+    db.session.execute(text("DELETE FROM enrolments WHERE user_id = :u"), {"u": learner.id})
+    bumped("deleting the enrolment")
+
+
+def _right_answers(module: Module) -> dict[int, object]:
+    """The sample quiz's right answers, by question id, as the quiz form sends them."""
+    from app.models import Question
+
+    ids = dict(db.session.execute(select(Question.ident, Question.id).where(Question.module_id == module.id)).all())
+    return {ids["bool-and"]: "0", ids["bool-tf"]: "true"}
+
+
+class Statements:
+    """The SQL statements run while it is open."""
+
+    def __enter__(self):
+        self.seen: list[str] = []
+        event.listen(db.engine, "before_cursor_execute", self._note)
+        return self.seen
+
+    def _note(self, conn, cursor, statement, *args):
+        self.seen.append(statement)
+
+    def __exit__(self, *exc):
+        event.remove(db.engine, "before_cursor_execute", self._note)
+
+
+def learner_api(client) -> Api:
+    user = factories.make_user()
+    _row, plaintext = tokens.create_token(user, "tests")
+    db.session.commit()
+    api = Api(client, plaintext)
+    api.user = user
+    return api
+
+
+def statuses(api: Api) -> dict[str, tuple]:
+    entry = api.get("/me/progress", status=200).get_json()["courses"][0]
+    return {m["slug"]: (m["status"], m["best_score"]) for m in entry["modules"]}
+
+
+def test_the_progress_answer_is_kept_until_the_learners_data_changes(app, client, course):
+    api = learner_api(client)
+    api.post("/courses/sample-course/enrolment", status=201)
+    first = statuses(api)
+    assert first["boolean"] == ("not-started", None)
+    with Statements() as run:
+        assert statuses(api) == first
+    assert not any("module_progress" in s for s in run), "the kept answer was not used"
+
+    # Plain SQL, outside every service: the trigger still bumps the revision.
+    boolean = db.session.scalar(select(Module).where(Module.slug == "boolean"))
+    db.session.execute(text("INSERT INTO module_progress (user_id, module_id, attempt_count, best_score, "
+                            "created_at, updated_at) VALUES (:u, :m, 1, 40, :t, :t)"),
+                       {"u": api.user.id, "m": boolean.id, "t": "2026-12-04 00:00:00"})
+    db.session.commit()
+    assert statuses(api)["boolean"] == ("started", 40.0)
+
+    # Through the API: a passing attempt.
+    api.post("/courses/sample-course/modules/boolean/attempts", {"answers": RIGHT}, status=201)
+    assert statuses(api)["boolean"] == ("done", 100.0)
+
+    # Leaving the course empties the answer.
+    api.delete("/courses/sample-course/enrolment", status=204)
+    assert api.get("/me/progress", status=200).get_json() == {"courses": []}
+
+
+def test_the_kept_answer_follows_the_curriculum(app, client, course):
+    api = learner_api(client)
+    api.post("/courses/sample-course/enrolment", status=201)
+    assert api.get("/me/progress").get_json()["courses"][0]["title"] == course.title
+    course.title = "Правленое название"  # bumps the curriculum revision, not the learner's
+    db.session.commit()
+    assert api.get("/me/progress").get_json()["courses"][0]["title"] == "Правленое название"
+
+
+def test_each_learner_gets_their_own_answer(app, client, course):
+    first, second = learner_api(client), learner_api(app.test_client())
+    for api in (first, second):
+        api.post("/courses/sample-course/enrolment", status=201)
+        statuses(api)  # kept for both
+    first.post("/courses/sample-course/modules/boolean/attempts", {"answers": RIGHT}, status=201)
+    assert statuses(first)["boolean"] == ("done", 100.0)
+    assert statuses(second)["boolean"] == ("not-started", None)
+
+
+def test_the_store_is_bounded_in_bytes_and_drops_the_least_recently_used():
+    store = _Store(max_bytes=100)
+    store.put("a", 1, "x" * 40, 40)
+    store.put("b", 1, "y" * 40, 40)
+    assert store.get("a", 1) == "x" * 40  # a is now the most recently used
+    store.put("c", 1, "z" * 40, 40)  # 120 bytes: b goes
+    assert store.get("b", 1) is None and store.get("a", 1) and store.get("c", 1)
+    assert store.get("a", 2) is None  # another revision: not served
+    store.put("huge", 1, "h" * 101, 101)
+    assert store.get("huge", 1) is None and len(store) == 2
+
+
+def _get_json(base: str, path: str, token: str, method: str = "GET", body: dict | None = None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + "/api/v1" + path, data=data, method=method, headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read() or b"null")
+
+
+def test_a_write_through_one_server_is_seen_by_the_other_at_once(app, two_servers):  # noqa: F811
+    """Two long-lived workers over one database, each keeping the learner's answer: a quiz
+    passed through one is in the other's next answer, with nothing told to invalidate."""
+    (one, other), _folder, _env = two_servers
+    user = factories.make_user()
+    _row, token = tokens.create_token(user, "tests")
+    db.session.commit()
+    _get_json(one, "/courses/sample-course/enrolment", token, "POST")
+
+    def boolean_on(base: str) -> str:
+        entry = _get_json(base, "/me/progress", token)["courses"][0]
+        return next(m["status"] for m in entry["modules"] if m["slug"] == "boolean")
+
+    assert [boolean_on(base) for base in (one, other, one, other)] == ["not-started"] * 4  # both keep it
+    _get_json(one, "/courses/sample-course/modules/boolean/attempts", token, "POST", {"answers": RIGHT})
+    assert [boolean_on(base) for base in (other, one)] == ["done", "done"]
