@@ -1,11 +1,12 @@
 """Learner pages. Each view calls a service, commits at most once, and renders or redirects."""
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from flask import (abort, flash, get_template_attribute, redirect, render_template, request, send_from_directory,
                    url_for)
-from flask_babel import get_locale
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
@@ -14,6 +15,7 @@ from app.extensions import db
 from app.learn import bp
 from app.learn.forms import ActionForm
 from app.services import attempts as attempt_service
+from app.services import curriculum_cache, learner_cache
 from app.services import catalog as catalog_service
 from app.services import dashboard as dashboard_service
 from app.services import enrolment as enrolment_service
@@ -49,18 +51,30 @@ def dashboard():
     from app.teach.forms import JoinForm
 
     user = _user()
-    board, groups = dashboard_service.dashboard_for(user), cohorts.learner_cohorts(user)
+    groups = cohorts.learner_cohorts(user)
+    board = cache(lambda: dashboard_service.dashboard_for(user))  # read only when something is rendered
 
-    def part(name: str, *args):
-        return lambda: str(get_template_attribute("learn/dashboard_parts.html", name)(*args))
+    def part(name: str, *args) -> str:
+        return str(get_template_attribute("learn/dashboard_parts.html", name)(*args))
+
+    @cache
+    def own() -> tuple[bytes, bytes]:
+        """The greeting with the learner's courses, and their latest attempts, as the page shows
+        them: kept per worker while the learner's data, the curriculum, their name and the
+        language stay the same (learner_cache; the revisions came with the user's row)."""
+        stamp = (user.learning_revision, curriculum_cache.current().revision, user.name, str(get_timezone()))
+        return learner_cache.kept(
+            ("dashboard", user.id, str(get_locale())), stamp,
+            lambda: (part("top", user.name, board(), fragments).encode(),
+                     part("attempts", board().recent_attempts).encode()),
+            size=lambda pieces: len(pieces[0]) + len(pieces[1]))
 
     # The page is the same for every learner but for their greeting, courses, groups and latest
     # attempts: kept once with a hole for each (shared_page), which the same macros fill.
     return shared_page(
         ("dashboard",),
-        lambda: render_template("learn/dashboard.html", board=board, cohorts=groups, join_form=JoinForm),
-        parts={"top": part("top", user.name, board, fragments), "groups": part("groups", groups),
-               "attempts": part("attempts", board.recent_attempts)})
+        lambda: render_template("learn/dashboard.html", board=board(), cohorts=groups, join_form=JoinForm),
+        parts={"top": lambda: own()[0], "groups": lambda: part("groups", groups), "attempts": lambda: own()[1]})
 
 
 @bp.route("/attempts")

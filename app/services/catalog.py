@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models.catalog import Course, Module
 from app.models.learning import Attempt, Enrolment, ModuleProgress
 from app.models.people import User
-from app.services import curriculum_cache, progress
+from app.services import curriculum_cache, learner_cache, progress
 from app.services.errors import NotFound
 
 LANGUAGES = ("ru", "ky", "en")
@@ -128,7 +128,12 @@ def _mine(user: User | None) -> dict[int, Row]:
     """The learner's rows of _MY_COURSES by course id ({} for a visitor)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return {}
-    return {r.course_id: r for r in db.session.connection().execute(_MY_COURSES, {"user_id": user.id}).all()}
+    # Kept per worker while the learner's data and the curriculum (which modules count) stay the
+    # same (learner_cache): an aggregate over their progress on every view of the catalog.
+    return learner_cache.kept(
+        ("catalog-mine", user.id), (user.learning_revision, curriculum_cache.current().revision),
+        lambda: {r.course_id: r for r in db.session.connection().execute(_MY_COURSES, {"user_id": user.id})},
+        size=lambda mine: 100 + 100 * len(mine))
 
 
 def kept_cards(user: User | None, locale: str) -> bytes | None:

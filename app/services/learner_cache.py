@@ -19,9 +19,11 @@ Why it cannot serve stale data: the revisions are read before the data an answer
 from, in the same request. A commit between the two can only make the answer newer than its
 tag, and the next request then reads the new tag, misses and builds again.
 
-Use it only where the request has not written the learner's data itself: the revision it holds
-was read at the start of the request. The store is bounded in bytes (``LEARNER_CACHE_BYTES``,
-per worker) and drops the least recently used answers first.
+Only a GET (or HEAD) request keeps or serves anything: the revision it holds was read at its
+start, and a request that writes could otherwise keep what its own transaction changed, which a
+rollback would then leave behind under a revision still current. Outside a request (a shell, a
+test calling a service) everything is built afresh. The store is bounded in bytes
+(``LEARNER_CACHE_BYTES``, per worker) and drops the least recently used answers first.
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ import threading
 from collections.abc import Callable, Hashable
 
 from cachetools import LRUCache
-from flask import current_app
+from flask import current_app, has_request_context, request
 
 _EXTENSION = "sabak_learner_cache"
 
@@ -67,6 +69,8 @@ def kept(key: Hashable, stamp: Hashable, build: Callable[[], object], size: Call
     """What ``build()`` returns, kept under ``key`` for as long as ``stamp`` (the revisions it is
     built from, read earlier in this request) stays the same. ``size`` gives a value's weight in
     bytes, roughly; the default suits text."""
+    if not has_request_context() or request.method not in ("GET", "HEAD"):
+        return build()
     store = _store()
     value = store.get(key, stamp)
     if value is None:

@@ -185,3 +185,23 @@ def test_a_write_through_one_server_is_seen_by_the_other_at_once(app, two_server
     assert [boolean_on(base) for base in (one, other, one, other)] == ["not-started"] * 4  # both keep it
     _get_json(one, "/courses/sample-course/modules/boolean/attempts", token, "POST", {"answers": RIGHT})
     assert [boolean_on(base) for base in (other, one)] == ["done", "done"]
+
+
+def test_only_get_requests_keep_or_serve(app):
+    """A request that writes could keep what its own, uncommitted, transaction changed."""
+    from app.services.learner_cache import kept
+
+    built = []
+
+    def build():
+        built.append(1)
+        return f"answer {len(built)}"
+
+    with app.test_request_context("/api/v1/me/progress", method="POST"):
+        assert kept(("k",), 1, build) == "answer 1"
+        assert kept(("k",), 1, build) == "answer 2"
+    with app.test_request_context("/api/v1/me/progress"):
+        assert kept(("k",), 1, build) == "answer 3"
+        assert kept(("k",), 1, build) == "answer 3"
+        assert kept(("k",), 2, build) == "answer 4"  # another stamp
+    assert kept(("k",), 2, build) == "answer 5"  # no request

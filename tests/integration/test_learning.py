@@ -429,6 +429,49 @@ def test_the_dashboard_is_kept_with_holes_for_each_learners_own_parts(app, clien
     assert "Первая Ученица" in again and "Группа Альфа" not in again and "Второй Ученик" not in again
 
 
+def test_a_learners_own_dashboard_parts_are_kept_until_their_data_name_or_language_changes(app, client, auth, course):
+    """The greeting with the courses, and the latest attempts, are kept per learner under their
+    learning revision (learner_cache): a reload reads none of their progress or attempts, and
+    each change, whoever makes it, is on the next view exactly as a fresh render shows it."""
+    from sqlalchemy import event, text
+
+    learner = auth.login(email=factories.make_user(name="Кайрат").email)
+    client.get("/dashboard")  # shows (and so ends) the welcome message
+    client.get(enrol(client).location)
+    _page(client, "/dashboard")
+    statements = []
+    listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        page, token = _page(client, "/dashboard")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert not any("module_progress" in s or "quiz_attempts" in s for s in statements), statements
+    assert "Кайрат" in page and "Пройдено модулей: 0 из 2" in page and "Булевы операторы</a>:" not in page
+
+    _html, form = quiz_form(client)
+    client.get(submit(client, {**form, f"q{qid('bool-and')}": "0", f"q{qid('bool-tf')}": "true"}).location)
+    page, token = _page(client, "/dashboard")
+    assert "Булевы операторы</a>:" in page and "Пройдено модулей: 1 из 2" in page
+    assert_served_as_rendered(app, client, "/dashboard", page, token, "dashboard")
+
+    db.session.execute(text("DELETE FROM quiz_attempts WHERE user_id = :u"), {"u": learner.id})  # not through Sabak
+    db.session.commit()
+    page, token = _page(client, "/dashboard")
+    assert "Булевы операторы</a>:" not in page
+    assert_served_as_rendered(app, client, "/dashboard", page, token, "dashboard")
+
+    learner.name, learner.locale = "Кайрат Асанов", "en"
+    db.session.commit()
+    page, token = _page(client, "/dashboard")
+    assert "Hello, Кайрат Асанов" in page and "1 of 2 modules done" in page
+    assert_served_as_rendered(app, client, "/dashboard", page, token, "dashboard")
+
+    course.title = "Поиск и оценка"  # bumps the curriculum revision, not the learner's
+    db.session.commit()
+    assert "Поиск и оценка" in _page(client, "/dashboard")[0]
+
+
 def test_a_sessions_signed_csrf_token_is_reused_and_still_accepted(app, client, auth, course):
     """Kept pages reuse the token signed for the session's raw token (templating.signed_csrf_token):
     the same token on the next view, accepted by the form; with a time limit on tokens, nothing
