@@ -91,6 +91,9 @@ class Matrix:
     page: int = 1
     pages: int = 1
     first: int = 0  # the position of rows[0] among all learners in this sort, from 0
+    # What the report was built from (curriculum revision; members with their names and learning
+    # revisions), for keeping what is made of it beside it (learner_cache).
+    stamp: tuple = ()
 
 
 def progress_matrix(cohort: Cohort, course: Course, sort: str = "name", *, page: int | None = None,
@@ -122,7 +125,7 @@ def progress_matrix(cohort: Cohort, course: Course, sort: str = "name", *, page:
                                size=lambda parts: 200 + 100 * len(parts[0]) * (len(modules) + 2))
     rows, totals, count, completed, page, pages, first = parts
     return Matrix(cohort, course, modules, rows, totals, sort,
-                  learner_count=count, completed=completed, page=page, pages=pages, first=first)
+                  learner_count=count, completed=completed, page=page, pages=pages, first=first, stamp=stamp)
 
 
 def _matrix_parts(cohort_id: int, course_id: int, modules: list[Row], sort: str, page: int | None,

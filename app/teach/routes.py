@@ -5,19 +5,23 @@ route also checks that the instructor teaches that cohort (admins may see all).
 """
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, get_template_attribute, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db
 from app.learn.forms import ActionForm
-from app.services import accounts, analysis_reports, cohorts, curriculum_cache, essays, reports, teaching
+from app.services import (accounts, analysis_reports, cohorts, curriculum_cache, essays, learner_cache, reports,
+                          teaching)
 from app.services import attempts as attempt_service
 from app.services.catalog import published_course
 from app.services.errors import NotFound, ServiceError
 from app.teach import bp
 from app.teach.forms import AddInstructorForm, AssignCourseForm, CohortForm, GradeForm
+from app.templating import shared_page, worker_memo
 
 
 def _cohort(cohort_id: int):
@@ -162,7 +166,16 @@ def matrix(cohort_id: int, slug: str):
     course = _cohort_course(c, slug, plain=True)
     m = reports.progress_matrix(c, course, request.args.get("sort", "name"),
                                 page=request.args.get("page", 1, type=int))
-    return render_template("teach/matrix.html", matrix=m)
+    # The report's content (a 50-learner page is about 100 KB of HTML) is kept, rendered, with
+    # the report (learner_cache, under the same stamp) for each sort, page and language; the page
+    # around it is kept for everyone who sees this cohort and course (shared_page), with a hole
+    # for the content and one for the CSRF token of the sign-out form.
+    content = Markup(learner_cache.kept(
+        ("matrix-html", c.id, course.id, m.sort, m.page, str(get_locale())), m.stamp,
+        lambda: str(get_template_attribute("teach/matrix_parts.html", "content")(m, worker_memo))))
+    return shared_page(("matrix", c.id, c.name, course.id),
+                       lambda: render_template("teach/matrix.html", matrix=m, content=content),
+                       parts={"content": lambda: content})
 
 
 @bp.route("/cohorts/<int:cohort_id>/courses/<slug>/matrix.csv")

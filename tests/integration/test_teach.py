@@ -358,3 +358,12 @@ def test_a_kept_matrix_is_served_until_a_member_their_progress_or_the_course_cha
     module.title = "Новое название модуля"
     db.session.commit()
     assert "Новое название модуля" in [m.title for m in reports_matrix(cohort, course).modules]
+    served = client.get(path).get_data(as_text=True)
+    assert "Новое название модуля" in served
+    cohort.name = "Переименованная группа"  # shown around the report, in the page kept for all
+    db.session.commit()
+    served = client.get(path).get_data(as_text=True)
+    assert "Переименованная группа" in served
+    app.extensions["sabak_curriculum"]["copy"]._pages.clear()
+    app.extensions.pop("sabak_learner_cache")
+    assert client.get(path).get_data(as_text=True) == served  # exactly as a fresh render
