@@ -80,8 +80,8 @@ class Matrix:
     """A cohort's progress in a course. ``rows`` are the learners shown (one page, or all of
     them); ``learner_count``, ``completed`` and ``totals`` always count the whole cohort."""
 
-    cohort: Cohort
-    course: Course
+    cohort: Cohort | Row  # the cohort, or its plain row (id, name): cohorts.cohort_row_for
+    course: Course | Row
     modules: list[Row]  # the course outline's rows (curriculum_cache)
     rows: list[MatrixRow]
     totals: list[ModuleTotal] = field(default_factory=list)

@@ -47,6 +47,21 @@ def _cohort_course(cohort, slug: str, *, plain: bool = False):
         abort(404)
 
 
+def _report_cohort_and_course(cohort_id: int, slug: str):
+    """For the progress matrix and its CSV: the cohort as a plain row (id, name) and the
+    curriculum copy's row of the course, after the checks of ``_cohort`` and ``_cohort_course``
+    (404 or 403, in the same order), in one statement (cohorts.cohort_row_for)."""
+    course = curriculum_cache.current().course(slug)
+    try:
+        cohort = cohorts.cohort_row_for(current_user._get_current_object(), cohort_id,
+                                        course.id if course is not None else None)
+    except NotFound:
+        abort(404)
+    except ServiceError:
+        abort(403)
+    return cohort, course
+
+
 def _back(cohort_id: int):
     return redirect(url_for("teach.cohort", cohort_id=cohort_id))
 
@@ -162,8 +177,7 @@ def regenerate_code(cohort_id: int):
 
 @bp.route("/cohorts/<int:cohort_id>/courses/<slug>")
 def matrix(cohort_id: int, slug: str):
-    c = _cohort(cohort_id)
-    course = _cohort_course(c, slug, plain=True)
+    c, course = _report_cohort_and_course(cohort_id, slug)
     m = reports.progress_matrix(c, course, request.args.get("sort", "name"),
                                 page=request.args.get("page", 1, type=int))
     # The report's content (a 50-learner page is about 100 KB of HTML) is kept, rendered, with
@@ -180,8 +194,7 @@ def matrix(cohort_id: int, slug: str):
 
 @bp.route("/cohorts/<int:cohort_id>/courses/<slug>/matrix.csv")
 def matrix_csv(cohort_id: int, slug: str):
-    c = _cohort(cohort_id)
-    course = _cohort_course(c, slug, plain=True)
+    c, course = _report_cohort_and_course(cohort_id, slug)
     m = reports.progress_matrix(c, course, request.args.get("sort", "name"))
     text = reports.matrix_csv(m, _matrix_labels())
     filename = f"{course.slug}-cohort-{c.id}.csv"

@@ -367,3 +367,23 @@ def test_a_kept_matrix_is_served_until_a_member_their_progress_or_the_course_cha
     app.extensions["sabak_curriculum"]["copy"]._pages.clear()
     app.extensions.pop("sabak_learner_cache")
     assert client.get(path).get_data(as_text=True) == served  # exactly as a fresh render
+
+
+def test_the_reports_access_check_answers_as_the_other_teach_pages(client, auth, course, app, tmp_path):
+    """The matrix and its CSV check access in one statement (cohorts.cohort_row_for): the same
+    403 and 404, in the same order, as the pages that load the cohort (the question analysis)."""
+    other_course = factories.write_course(tmp_path / "more", "other-course")
+    assert sync_all([other_course], commit=db.session.commit, rollback=db.session.rollback).ok
+    mine = make_cohort(auth.login(role="instructor"), course)
+    theirs = make_cohort(factories.make_user(role="instructor"), course, "Чужая группа")
+    cases = {
+        (mine.id, course.slug): 200, (mine.id, "other-course"): 404, (mine.id, "no-such-course"): 404,
+        (theirs.id, course.slug): 403, (theirs.id, "no-such-course"): 403, (999999, course.slug): 404,
+    }
+    for (cohort_id, slug), status in cases.items():
+        for suffix in ("", "/matrix.csv", "/items"):
+            path = f"/teach/cohorts/{cohort_id}/courses/{slug}{suffix}"
+            assert client.get(path).status_code == status, path
+    admin = app.test_client()
+    type(auth)(admin).login(role="admin")
+    assert admin.get(f"/teach/cohorts/{theirs.id}/courses/{course.slug}").status_code == 200
