@@ -96,7 +96,7 @@ class Matrix:
     stamp: tuple = ()
 
 
-def progress_matrix(cohort: Cohort, course: Course, sort: str = "name", *, page: int | None = None,
+def progress_matrix(cohort: Cohort | Row, course: Course | Row, sort: str = "name", *, page: int | None = None,
                     per_page: int = MATRIX_PAGE_SIZE) -> Matrix:
     """Learners by modules: status, best score and attempt count per cell, totals both ways.
 
