@@ -15,7 +15,7 @@ from app.errors import error_response
 from app.extensions import db
 from app.models.learning import Attempt
 from app.services import attempts as attempt_service
-from app.services import curriculum_cache, learner_cache
+from app.services import learner_cache
 from app.services import catalog as catalog_service
 from app.services import dashboard as dashboard_service
 from app.services import enrolment as enrolment_service
@@ -210,8 +210,7 @@ def my_progress():
 
     # Kept per worker until the learner's data or the curriculum changes (learner_cache): the
     # revisions were read with the user's row, before anything the answer is built from.
-    stamp = (user.learning_revision, curriculum_cache.current().revision)
-    body = learner_cache.kept(("progress-json", user.id), stamp, build)
+    body = learner_cache.kept(("progress-json", user.id), learner_cache.learner_stamp(user), build)
     return current_app.response_class(body, mimetype=current_app.json.mimetype)
 
 

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.learn import bp
 from app.learn.forms import ActionForm
 from app.services import attempts as attempt_service
-from app.services import curriculum_cache, learner_cache
+from app.services import learner_cache
 from app.services import catalog as catalog_service
 from app.services import dashboard as dashboard_service
 from app.services import enrolment as enrolment_service
@@ -62,9 +62,8 @@ def dashboard():
         """The greeting with the learner's courses, and their latest attempts, as the page shows
         them: kept per worker while the learner's data, the curriculum, their name and the
         language stay the same (learner_cache; the revisions came with the user's row)."""
-        stamp = (user.learning_revision, curriculum_cache.current().revision, user.name, str(get_timezone()))
         return learner_cache.kept(
-            ("dashboard", user.id, str(get_locale())), stamp,
+            ("dashboard", user.id, str(get_locale())), learner_cache.learner_stamp(user, user.name, str(get_timezone())),
             lambda: (part("top", user.name, board(), fragments).encode(),
                      part("attempts", board().recent_attempts).encode()),
             size=lambda pieces: len(pieces[0]) + len(pieces[1]))

@@ -131,7 +131,7 @@ def _mine(user: User | None) -> dict[int, Row]:
     # Kept per worker while the learner's data and the curriculum (which modules count) stay the
     # same (learner_cache): an aggregate over their progress on every view of the catalog.
     return learner_cache.kept(
-        ("catalog-mine", user.id), (user.learning_revision, curriculum_cache.current().revision),
+        ("catalog-mine", user.id), learner_cache.learner_stamp(user),
         lambda: {r.course_id: r for r in db.session.connection().execute(_MY_COURSES, {"user_id": user.id})},
         size=lambda mine: 100 + 100 * len(mine))
 

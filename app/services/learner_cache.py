@@ -34,6 +34,8 @@ from collections.abc import Callable, Hashable
 from cachetools import LRUCache
 from flask import current_app, has_request_context, request
 
+from app.services import curriculum_cache
+
 _EXTENSION = "sabak_learner_cache"
 
 
@@ -64,6 +66,13 @@ def _store() -> _Store:
     if store is None:
         store = current_app.extensions.setdefault(_EXTENSION, _Store(current_app.config["LEARNER_CACHE_BYTES"]))
     return store
+
+
+def learner_stamp(user, *more: Hashable) -> tuple:
+    """The stamp of what is built from one learner's own data and the curriculum: their learning
+    revision (read with their row at the start of the request) and the curriculum's, then
+    ``more`` (whatever else the kept piece shows: their name, the time zone...)."""
+    return (user.learning_revision, curriculum_cache.current().revision, *more)
 
 
 def kept(key: Hashable, stamp: Hashable, build: Callable[[], object], size: Callable[[object], int] = len):

@@ -24,13 +24,19 @@ from app.teach.forms import AddInstructorForm, AssignCourseForm, CohortForm, Gra
 from app.templating import shared_page, worker_memo
 
 
-def _cohort(cohort_id: int):
+def _teaching(load, *args):
+    """``load(current user, *args)``, a cohort lookup that checks the user teaches it, with its
+    refusals as 404 (NotFound) or 403."""
     try:
-        return cohorts.cohort_for(current_user._get_current_object(), cohort_id)
+        return load(current_user._get_current_object(), *args)
     except NotFound:
         abort(404)
     except ServiceError:
         abort(403)
+
+
+def _cohort(cohort_id: int):
+    return _teaching(cohorts.cohort_for, cohort_id)
 
 
 def _cohort_course(cohort, slug: str, *, plain: bool = False):
@@ -52,14 +58,7 @@ def _report_cohort_and_course(cohort_id: int, slug: str):
     curriculum copy's row of the course, after the checks of ``_cohort`` and ``_cohort_course``
     (404 or 403, in the same order), in one statement (cohorts.cohort_row_for)."""
     course = curriculum_cache.current().course(slug)
-    try:
-        cohort = cohorts.cohort_row_for(current_user._get_current_object(), cohort_id,
-                                        course.id if course is not None else None)
-    except NotFound:
-        abort(404)
-    except ServiceError:
-        abort(403)
-    return cohort, course
+    return _teaching(cohorts.cohort_row_for, cohort_id, course.id if course is not None else None), course
 
 
 def _back(cohort_id: int):

@@ -15,7 +15,7 @@ from app.models import Course, Module, Revision
 from app.services import curriculum_cache
 from app.services.sync import sync_all
 from tests import factories
-from tests.conftest import ROOT
+from tests.conftest import ROOT, statements_run
 from tests.integration.test_workers import free_port, wait_until_serving
 
 NEW_TEXT = "Новый абзац после правки файла."
@@ -100,21 +100,14 @@ def test_direct_edits_to_curriculum_rows_are_seen_too(app, client, tmp_path):
 def test_a_signed_in_reader_gets_the_revision_with_their_own_row_and_sees_a_resync(app, client, auth, tmp_path):
     """Signed in, the revision comes with the user's row (accounts.load_user_from_cookie_id):
     no statement of its own, and still the resynced text on the next request."""
-    from sqlalchemy import event
-
     folder = factories.write_course(tmp_path)
     sync(folder)
     auth.login(factories.make_user(email="reader@example.kg").email)
     assert NEW_TEXT not in client.get("/courses/sample-course/intro").get_data(as_text=True)
     edit_lesson(folder)
     sync(folder)
-    statements = []
-    listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with statements_run() as statements:
         page = client.get("/courses/sample-course/intro").get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert NEW_TEXT in page
     assert any("FROM users" in s and "revisions" in s for s in statements)
     assert not any(s.lstrip().startswith("SELECT revisions.value") for s in statements)

@@ -10,7 +10,7 @@ import json
 import urllib.request
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from app.extensions import db
 from app.models import Course, Module, User
@@ -18,7 +18,8 @@ from app.services import attempts, enrolment, progress, tokens
 from app.services.learner_cache import _Store
 from app.services.sync import sync_all
 from tests import factories
-from tests.integration.test_api import Api
+from tests.conftest import statements_run
+from tests.integration.test_api import Api, make_token
 from tests.integration.test_curriculum_cache import two_servers  # noqa: F401  (a fixture)
 
 RIGHT = {"bool-and": 0, "bool-tf": True}
@@ -75,25 +76,8 @@ def _right_answers(module: Module) -> dict[int, object]:
     return {ids["bool-and"]: "0", ids["bool-tf"]: "true"}
 
 
-class Statements:
-    """The SQL statements run while it is open."""
-
-    def __enter__(self):
-        self.seen: list[str] = []
-        event.listen(db.engine, "before_cursor_execute", self._note)
-        return self.seen
-
-    def _note(self, conn, cursor, statement, *args):
-        self.seen.append(statement)
-
-    def __exit__(self, *exc):
-        event.remove(db.engine, "before_cursor_execute", self._note)
-
-
 def learner_api(client) -> Api:
-    user = factories.make_user()
-    _row, plaintext = tokens.create_token(user, "tests")
-    db.session.commit()
+    user, plaintext = make_token()
     api = Api(client, plaintext)
     api.user = user
     return api
@@ -109,7 +93,7 @@ def test_the_progress_answer_is_kept_until_the_learners_data_changes(app, client
     api.post("/courses/sample-course/enrolment", status=201)
     first = statuses(api)
     assert first["boolean"] == ("not-started", None)
-    with Statements() as run:
+    with statements_run() as run:
         assert statuses(api) == first
     assert not any("module_progress" in s for s in run), "the kept answer was not used"
 

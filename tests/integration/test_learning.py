@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import Attempt, Course, Enrolment, ModuleProgress, Question
 from app.services.sync import sync_all
 from tests import factories
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, statements_run
 
 
 @pytest.fixture
@@ -433,19 +433,14 @@ def test_a_learners_own_dashboard_parts_are_kept_until_their_data_name_or_langua
     """The greeting with the courses, and the latest attempts, are kept per learner under their
     learning revision (learner_cache): a reload reads none of their progress or attempts, and
     each change, whoever makes it, is on the next view exactly as a fresh render shows it."""
-    from sqlalchemy import event, text
+    from sqlalchemy import text
 
     learner = auth.login(email=factories.make_user(name="Кайрат").email)
     client.get("/dashboard")  # shows (and so ends) the welcome message
     client.get(enrol(client).location)
     _page(client, "/dashboard")
-    statements = []
-    listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with statements_run() as statements:
         page, token = _page(client, "/dashboard")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert not any("module_progress" in s or "quiz_attempts" in s for s in statements), statements
     assert "Кайрат" in page and "Пройдено модулей: 0 из 2" in page and "Булевы операторы</a>:" not in page
 

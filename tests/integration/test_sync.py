@@ -4,13 +4,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Answer, Attempt, Course, Enrolment, Module, ModuleProgress, Question
 from app.services import attempts, enrolment, progress
 from app.services.sync import sync_all
 from tests import factories
+from tests.conftest import statements_run
 
 pytestmark = pytest.mark.usefixtures("app")
 
@@ -48,17 +49,9 @@ def test_sync_imports_a_course(tmp_path):
 def test_resync_of_an_unchanged_tree_writes_nothing(tmp_path):
     folder = factories.write_course(tmp_path)
     sync(folder)
-    writes = []
-
-    def record(conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
-            writes.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_run() as statements:
         report = sync(folder)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+    writes = [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
     assert report.count("unchanged") == 1
     assert writes == []
 

@@ -6,7 +6,7 @@ import io
 import re
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models.base import utcnow
@@ -14,7 +14,7 @@ from app.models import Answer, Attempt, Cohort, Course, CohortMember, Enrolment,
 from app.services import attempts, cohorts, enrolment
 from app.services.sync import sync_all
 from tests import factories
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, statements_run
 
 ESSAY_QUIZ = factories.QUIZ.replace(
     "```quiz\n", "```quiz\n// [id:essay-1]\nExplain in your own words why AND narrows a search. {}\n\n")
@@ -267,16 +267,8 @@ def test_a_co_instructor_gets_access(client, auth, course):
 
 
 def count_queries(app, func):
-    statements = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_run() as statements:
         func()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     return len(statements)
 
 
@@ -329,13 +321,8 @@ def test_a_kept_matrix_is_served_until_a_member_their_progress_or_the_course_cha
         assert reports_matrix(cohort, course).rows is kept  # nothing changed: the same kept rows
     assert reports_matrix(cohort, course).rows is not kept  # outside a request: built afresh
     client.get(path)
-    statements = []
-    listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with statements_run() as statements:
         assert client.get(path).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert not any("module_progress" in s for s in statements), "the kept report was not used"
 
     assert "12,5" not in client.get(path).get_data(as_text=True)
