@@ -1,0 +1,84 @@
+"""bench/run's arithmetic: which baseline each endpoint is divided by, and what flags a run.
+
+The load itself needs gunicorn and wrk for minutes (bench/README.md); what it reports is decided
+by ``round_order`` and ``summarise``, which are fed here with measurements whose answer is known.
+"""
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+from argparse import Namespace
+from pathlib import Path
+
+import pytest
+
+RUN = Path(__file__).resolve().parents[2] / "bench" / "run"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    loader = importlib.machinery.SourceFileLoader("bench_run", str(RUN))
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader("bench_run", loader))
+    loader.exec_module(module)  # bench/run starts nothing on import: main() runs under __main__ only
+    return module
+
+
+def measurements(bench, rounds: dict[int, list[tuple[str, float]]]) -> list[dict]:
+    """Results as bench/run's main loop records them, in each round's order; the 1-connection
+    figure is made a tenth of the 16-connection one."""
+    results = []
+    for rnd, seq_rates in rounds.items():
+        order = bench.round_order([name for name, _ in seq_rates if name != "baseline"])
+        assert [name for name, _ in order] == [name for name, _ in seq_rates]
+        for seq, ((name, where), (_, rps)) in enumerate(zip(order, seq_rates)):
+            for conns, rate in ((16, rps), (1, rps / 10)):
+                results.append({"round": rnd, "seq": seq, "target": name, "position": where,
+                                "connections": conns, "rps": rate, "p50_ms": 1.0, "p99_ms": 10.0,
+                                "errors": 0})
+    return results
+
+
+def test_the_baseline_is_measured_before_between_and_after_the_endpoints(bench) -> None:
+    assert bench.round_order(["module", "catalog", "matrix"]) == [
+        ("baseline", "start"), ("module", ""), ("baseline", "between"), ("catalog", ""),
+        ("baseline", "between"), ("matrix", ""), ("baseline", "end")]
+
+
+def test_each_ratio_is_to_the_baselines_on_either_side_of_it(bench) -> None:
+    # The machine slows down through the round: 1000, 800, then 600 baseline requests a second.
+    results = measurements(bench, {
+        1: [("baseline", 1000), ("module", 300), ("baseline", 800), ("catalog", 210), ("baseline", 600)],
+        2: [("baseline", 1000), ("module", 300), ("baseline", 800), ("catalog", 210), ("baseline", 600)],
+    })
+    s = bench.summarise(Namespace(connections=16, db="sqlite"), results, ["module", "catalog"])
+    module, catalog = s["endpoints"]["module"], s["endpoints"]["catalog"]
+    assert module["c16"]["ratio"] == pytest.approx(300 / 900, abs=1e-4)
+    assert catalog["c16"]["ratio"] == pytest.approx(210 / 700, abs=1e-4)
+    assert catalog["c1"]["ratio"] == pytest.approx(21 / 70, abs=1e-4)
+    # Against the round's mean baseline (800) the catalog would have missed its 0.30 target.
+    assert 210 / 800 < bench.TARGETS["catalog"] <= catalog["c16"]["ratio"]
+    assert catalog["ok"] is True and module["ok"] is True
+    base = s["baseline"]["c16"]
+    assert base["rps_per_round"] == [800.0, 800.0]
+    assert base["drift_in_round"] == [0.5, 0.5]  # (1000 - 600) / 800
+    assert base["spread"] == 0.0 and s["valid"] is True
+
+
+def test_rounds_whose_baselines_differ_by_more_than_five_percent_make_the_run_invalid(bench) -> None:
+    results = measurements(bench, {
+        1: [("baseline", 1000), ("quiz_post", 120), ("baseline", 1000)],
+        2: [("baseline", 900), ("quiz_post", 90), ("baseline", 900)],
+    })
+    s = bench.summarise(Namespace(connections=16, db="sqlite"), results, ["quiz_post"])
+    assert s["baseline"]["c16"]["spread"] == pytest.approx(100 / 950, abs=1e-4)
+    assert s["valid"] is False and s["all_targets_met"] is False
+    quiz = s["endpoints"]["quiz_post"]
+    assert quiz["c16"]["ratio_per_round"] == [0.12, 0.1]
+    assert quiz["noisy"] is True  # 0.12 and 0.10 differ by 18% of their mean
+    assert "p99" not in quiz["meets"]  # the p99 limit is for GETs
+
+
+def test_the_quiz_posts_target_is_for_sqlite_only(bench) -> None:
+    results = measurements(bench, {1: [("baseline", 1000), ("quiz_post", 50), ("baseline", 1000)]})
+    s = bench.summarise(Namespace(connections=16, db="postgres"), results, ["quiz_post"])
+    assert s["endpoints"]["quiz_post"]["ok"] is None and s["all_targets_met"] is True
