@@ -24,6 +24,7 @@ from app.models.catalog import Module, Question
 from app.models.learning import Answer, Attempt, Enrolment
 from app.models.people import User
 from app.services import curriculum_cache, progress
+from app.services.prepared import Prepared
 from app.services.errors import AttemptLimitReached, BadResponses, NoQuiz, NotEnrolled
 
 CHOICE_TYPES = (QuestionType.MULTICHOICE.value, QuestionType.MULTIRESPONSE.value)
@@ -168,7 +169,10 @@ _INTAKE = _intake()
 _REPLAYED = select(Attempt.__table__.c.number, Attempt.__table__.c.module_id).where(
     Attempt.__table__.c.id == bindparam("attempt_id"))
 _INSERT_ATTEMPT = insert(Attempt.__table__)
-_INSERT_ANSWERS = insert(Answer.__table__)
+_ANSWER_KEYS = ("attempt_id", "question_id", "position", "response", "fraction", "status", "feedback",
+                "question_snapshot", "rendered_snapshot", "created_at", "updated_at")
+# Converted before the first write; only the attempt's id is filled in inside the writers' turn.
+_INSERT_ANSWERS = Prepared(insert(Answer.__table__), _ANSWER_KEYS, late=("attempt_id",))
 
 
 class Submitted(NamedTuple):
@@ -222,13 +226,13 @@ def submit(user: User, module: Module, responses: Mapping[int, Any], idempotency
     curriculum = curriculum_cache.current()
     graded = _grade_all(curriculum, questions, responses)  # before the first write: outside the writers' turn
     attempt, answers = _rows(curriculum, user, module, used + 1, idempotency_key, graded)
+    # Everything the writes need is ready before the first of them takes the writers' turn.
+    answers = [_INSERT_ANSWERS.values(conn, a) for a in answers]
+    record = progress.attempt_record(conn, user, module, attempt["score"], attempt["is_passed"])
     attempt_id = conn.execute(_INSERT_ATTEMPT, attempt).inserted_primary_key[0]
     if answers:
-        for answer in answers:
-            answer["attempt_id"] = attempt_id
-        conn.execute(_INSERT_ANSWERS, answers)
-    progress.record_attempt(user, module, attempt["score"], attempt["is_passed"], enrolment_id,
-                            completed_at is not None)
+        _INSERT_ANSWERS.execute(conn, answers, attempt_id=attempt_id)
+    progress.record_attempt(record, enrolment_id, completed_at is not None)
     return Submitted(attempt_id, used + 1, module.id, False)
 
 
@@ -278,6 +282,7 @@ def _rows(curriculum: curriculum_cache.Copy, user: User, module: Module, number:
           graded: list[_Graded]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The attempt's row and its answers' rows (each answer with its question snapshots), all
     built before the first write; the answers get the attempt's id once it has one."""
+    now = utcnow()
     counted = [g for g in graded if g.parsed.type is not QuestionType.DESCRIPTION]
     auto = [g for g in counted if g.parsed.type is not QuestionType.ESSAY]
     total = sum(g.score.fraction for g in counted if g.score is not None)
@@ -285,15 +290,18 @@ def _rows(curriculum: curriculum_cache.Copy, user: User, module: Module, number:
     score = round(100 * total / len(counted), 2) if counted else 0.0
     pending = any(g.parsed.type is QuestionType.ESSAY and g.score is not None for g in counted)
     attempt = dict(
-        user_id=user.id, module_id=module.id, number=number, idempotency_key=key, submitted_at=utcnow(),
+        user_id=user.id, module_id=module.id, number=number, idempotency_key=key, submitted_at=now,
         score=score, auto_score=round(100 * auto_total / len(auto), 2) if auto else 0.0,
         pass_mark=module.quiz_pass_mark, is_passed=score >= module.quiz_pass_mark, is_pending=pending,
     )
-    return attempt, [_answer(position, g, curriculum.snapshot(g.question)) for position, g in enumerate(graded, 1)]
+    return attempt, [_answer(position, g, curriculum.snapshot(g.question), now)
+                     for position, g in enumerate(graded, 1)]
 
 
-def _answer(position: int, g: _Graded, snapshot: tuple[EncodedJSON, EncodedJSON]) -> dict[str, Any]:
-    """An answer's row; ``snapshot``: its question's data and rendered HTML as kept JSON text."""
+def _answer(position: int, g: _Graded, snapshot: tuple[EncodedJSON, EncodedJSON], now) -> dict[str, Any]:
+    """An answer's row but its attempt's id; ``snapshot``: its question's data and rendered HTML as
+    kept JSON text. Its timestamps are given (not left to the columns' defaults): its values are
+    converted before the writes (``prepared``)."""
     if g.score is None:
         status = "ungraded" if g.parsed.type is QuestionType.DESCRIPTION else "unanswered"
         fraction = None if status == "ungraded" else 0.0
@@ -307,7 +315,7 @@ def _answer(position: int, g: _Graded, snapshot: tuple[EncodedJSON, EncodedJSON]
     return dict(
         question_id=g.question.id, position=position, response=g.response,
         fraction=fraction, status=status, feedback=feedback, question_snapshot=data,
-        rendered_snapshot=rendered,
+        rendered_snapshot=rendered, created_at=now, updated_at=now,
     )
 
 

@@ -7,8 +7,9 @@ module is done; the completion date is kept even if the course later grows a new
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy import Connection, bindparam, case, func, insert, select, update
 
 from app.extensions import db
 from app.models.base import utcnow
@@ -16,6 +17,7 @@ from app.models.catalog import Course, Module, Question
 from app.models.learning import Enrolment, ModuleProgress
 from app.models.people import User
 from app.services import enrolment as enrolment_service
+from app.services.prepared import Prepared
 
 
 def progress_for(user: User, module: Module) -> ModuleProgress | None:
@@ -93,29 +95,50 @@ def _record_attempt_statement(passed: bool):
             .where(p.user_id == bindparam("uid"), p.module_id == bindparam("mid")).values(values))
 
 
-_RECORD_ATTEMPT = {passed: _record_attempt_statement(passed) for passed in (False, True)}
+_RECORD_ATTEMPT = {passed: Prepared(_record_attempt_statement(passed)) for passed in (False, True)}
 
 
-def record_attempt(user: User, module: Module, score: float, passed: bool, enrolment_id: int,
-                   completed: bool) -> None:
-    """Fold an attempt (its score, and whether it passed) into the module's progress: count, best
-    score, done when passed.
+@dataclass(frozen=True)
+class AttemptRecord:
+    """An attempt to fold into its module's progress, its statement's values converted ahead of
+    the writers' turn (``attempt_record``, then ``record_attempt``)."""
 
-    ``module``: the Module, or the curriculum copy's row of it (only its id and course_id are
-    read). ``enrolment_id``, ``completed``: the learner's enrolment in the course and whether it
-    is complete, as the caller has read them. One UPDATE in the usual case (an INSERT for a
-    first attempt without a visit), instead of loading the row as an object to change it. Only a
-    passed attempt can complete the course, so only then is completion checked.
+    user: User
+    module: Module
+    score: float
+    passed: bool
+    now: datetime
+    values: dict
+
+
+def attempt_record(conn: Connection, user: User, module: Module, score: float, passed: bool) -> AttemptRecord:
+    """Ready an attempt (its score, and whether it passed) to be folded into the module's progress
+    by ``record_attempt``: made before the transaction's first write (``prepared``).
+
+    ``module``: the Module, or the curriculum copy's row of it (only its id and course_id are read).
     """
     now = utcnow()
-    changed = db.session.connection().execute(_RECORD_ATTEMPT[passed],
-                                              {"attempt_score": score, "now": now, "uid": user.id, "mid": module.id})
+    values = _RECORD_ATTEMPT[passed].values(conn, {"attempt_score": score, "now": now, "uid": user.id,
+                                                   "mid": module.id, "updated_at": now})
+    return AttemptRecord(user, module, score, passed, now, values)
+
+
+def record_attempt(record: AttemptRecord, enrolment_id: int, completed: bool) -> None:
+    """Fold an attempt into the module's progress: count, best score, done when passed.
+
+    ``enrolment_id``, ``completed``: the learner's enrolment in the course and whether it is
+    complete, as the caller has read them. One UPDATE in the usual case (an INSERT for a first
+    attempt without a visit), instead of loading the row as an object to change it. Only a passed
+    attempt can complete the course, so only then is completion checked.
+    """
+    user, module, passed = record.user, record.module, record.passed
+    changed = _RECORD_ATTEMPT[passed].execute(db.session.connection(), record.values)
     if not changed.rowcount:
         # A concurrent first attempt may insert the same row: the unique constraint refuses the
         # second, and commit_with_retry runs the request's work again, which then updates it.
         db.session.execute(insert(ModuleProgress.__table__).values(
-            user_id=user.id, module_id=module.id, attempt_count=1, best_score=score,
-            done_at=now if passed else None))
+            user_id=user.id, module_id=module.id, attempt_count=1, best_score=record.score,
+            done_at=record.now if passed else None))
     # The enrolment is loaded as an object only when this attempt completes the course.
     if passed and not completed and _all_done(user, module.course_id):
         _complete(user, db.session.get(Enrolment, enrolment_id), module.course_id)
@@ -139,11 +162,12 @@ def _done_counts():
             .where(m.course_id == bindparam("cid"), m.retired_at.is_(None)))
 
 
-_DONE_COUNTS = _done_counts()
+_DONE_COUNTS = Prepared(_done_counts())
 
 
 def _all_done(user: User, course_id: int) -> bool:
-    total, done = db.session.connection().execute(_DONE_COUNTS, {"uid": user.id, "cid": course_id}).one()
+    conn = db.session.connection()
+    total, done = _DONE_COUNTS.execute(conn, _DONE_COUNTS.values(conn, {"uid": user.id, "cid": course_id})).one()
     return bool(total) and done >= total
 
 
