@@ -62,6 +62,13 @@ def test_each_ratio_is_to_the_baselines_on_either_side_of_it(bench) -> None:
     assert base["rps_per_round"] == [800.0, 800.0]
     assert base["drift_in_round"] == [0.5, 0.5]  # (1000 - 600) / 800
     assert base["spread"] == 0.0 and s["valid"] is True
+    assert s["steady"] is False  # valid by the spread between rounds, yet the machine moved within each
+
+
+def test_a_round_whose_baselines_agree_is_steady(bench) -> None:
+    results = measurements(bench, {rnd: [("baseline", 1000), ("module", 300), ("baseline", 960)] for rnd in (1, 2)})
+    s = bench.summarise(Namespace(connections=16, db="sqlite"), results, ["module"])
+    assert s["baseline"]["c16"]["drift_in_round"] == [0.0408, 0.0408] and s["steady"] is True
 
 
 def test_rounds_whose_baselines_differ_by_more_than_five_percent_make_the_run_invalid(bench) -> None:
