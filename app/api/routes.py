@@ -203,13 +203,15 @@ def _attempt_request(questions) -> tuple[str, dict[int, Any]]:
 def my_progress():
     user = current_user._get_current_object()
 
-    def build() -> str:
+    def build() -> bytes:
         # Without the latest attempts, which are not part of this answer.
         board = dashboard_service.dashboard_for(user, recent_attempts=0)
-        return serializers.my_progress(board.courses, board.progress)
+        return serializers.my_progress(board.courses, board.progress).encode()
 
     # Kept per worker until the learner's data or the curriculum changes (learner_cache): the
-    # revisions were read with the user's row, before anything the answer is built from.
+    # revisions were read with the user's row, before anything the answer is built from. Kept
+    # as the UTF-8 bytes it is sent as: its course titles are not ASCII, and encoding them for
+    # every request was 7% of a kept answer's instructions (1.84M -> 1.71M).
     body = learner_cache.kept(("progress-json", user.id), learner_cache.learner_stamp(user), build)
     return current_app.response_class(body, mimetype=current_app.json.mimetype)
 

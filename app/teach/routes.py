@@ -182,12 +182,14 @@ def matrix(cohort_id: int, slug: str):
     # The report's content (a 50-learner page is about 100 KB of HTML) is kept, rendered, with
     # the report (learner_cache, under the same stamp) for each sort, page and language; the page
     # around it is kept for everyone who sees this cohort and course (shared_page), with a hole
-    # for the content and one for the CSRF token of the sign-out form.
-    content = Markup(learner_cache.kept(
+    # for the content and one for the CSRF token of the sign-out form. The content is kept as the
+    # UTF-8 bytes the page is served as: encoding its 100 KB for every view was a fifth of the
+    # report's instructions (6.35M -> 5.05M).
+    content = learner_cache.kept(
         ("matrix-html", c.id, course.id, m.sort, m.page, str(get_locale())), m.stamp,
-        lambda: str(get_template_attribute("teach/matrix_parts.html", "content")(m, worker_memo))))
+        lambda: str(get_template_attribute("teach/matrix_parts.html", "content")(m, worker_memo)).encode())
     return shared_page(("matrix", c.id, c.name, course.id),
-                       lambda: render_template("teach/matrix.html", matrix=m, content=content),
+                       lambda: render_template("teach/matrix.html", matrix=m, content=Markup(content.decode())),
                        parts={"content": lambda: content})
 
 
