@@ -11,6 +11,7 @@ import random
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Row, bindparam, func, insert, select
@@ -24,8 +25,8 @@ from app.models.catalog import Module, Question
 from app.models.learning import Answer, Attempt, Enrolment
 from app.models.people import User
 from app.services import curriculum_cache, progress
-from app.services.prepared import Prepared
 from app.services.errors import AttemptLimitReached, BadResponses, NoQuiz, NotEnrolled
+from app.services.prepared import Prepared
 
 CHOICE_TYPES = (QuestionType.MULTICHOICE.value, QuestionType.MULTIRESPONSE.value)
 
@@ -298,7 +299,7 @@ def _rows(curriculum: curriculum_cache.Copy, user: User, module: Module, number:
                      for position, g in enumerate(graded, 1)]
 
 
-def _answer(position: int, g: _Graded, snapshot: tuple[EncodedJSON, EncodedJSON], now) -> dict[str, Any]:
+def _answer(position: int, g: _Graded, snapshot: tuple[EncodedJSON, EncodedJSON], now: datetime) -> dict[str, Any]:
     """An answer's row but its attempt's id; ``snapshot``: its question's data and rendered HTML as
     kept JSON text. Its timestamps are given (not left to the columns' defaults): its values are
     converted before the writes (``prepared``)."""

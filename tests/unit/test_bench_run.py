@@ -89,3 +89,15 @@ def test_the_quiz_posts_target_is_for_sqlite_only(bench) -> None:
     results = measurements(bench, {1: [("baseline", 1000), ("quiz_post", 50), ("baseline", 1000)]})
     s = bench.summarise(Namespace(connections=16, db="postgres"), results, ["quiz_post"])
     assert s["endpoints"]["quiz_post"]["ok"] is None and s["all_targets_met"] is True
+
+
+def test_the_scale_comparison_judges_the_endpoints_with_targets(bench) -> None:
+    def run(floor: float, module: float) -> dict:
+        return {"connections": 16, "endpoints": {"floor": {"c16": {"ratio": floor}},
+                                                 "module": {"c16": {"ratio": module}}}}
+
+    cmp = bench.compare(run(0.50, 0.33), run(0.40, 0.30), "scale1.json")
+    assert cmp["endpoints"]["floor"]["within_15pct"] is False  # +25%, shown ...
+    assert cmp["endpoints"]["module"]["change"] == pytest.approx(0.1)
+    assert cmp["all_within_15pct"] is True  # ... but the floor has no target
+    assert bench.compare(run(0.40, 0.36), run(0.40, 0.30), "scale1.json")["all_within_15pct"] is False
