@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, case, func, insert, select, update
 
 from app.extensions import db
-from app.models.base import utcnow
+from app.models.base import UTCDateTime, utcnow
 from app.models.catalog import Course, Module, Question
 from app.models.learning import Enrolment, ModuleProgress
 from app.models.people import User
@@ -90,7 +90,9 @@ def _record_attempt_statement(passed: bool):
         "best_score": case((p.best_score.is_(None) | (p.best_score < score), score), else_=p.best_score),
     }
     if passed:
-        values["done_at"] = func.coalesce(p.done_at, bindparam("now"))
+        # Typed like the column: an untyped datetime went to the driver as it was, and Python's
+        # sqlite3 stored it in its own format ("... +00:00"), unlike every other timestamp.
+        values["done_at"] = func.coalesce(p.done_at, bindparam("now", type_=UTCDateTime()))
     return (update(ModuleProgress.__table__)
             .where(p.user_id == bindparam("uid"), p.module_id == bindparam("mid")).values(values))
 

@@ -106,3 +106,16 @@ def test_a_submission_converts_its_values_before_it_takes_the_writers_turn(app, 
     assert [s for s, _ in during] == ["INSERT INTO quiz_answers", "UPDATE module_progress SET",
                                       "SELECT count(course_modules.id) AS"], during
     assert not any(compiled for _, compiled in during), during
+
+
+def test_a_passed_attempt_stores_its_done_date_as_every_other_timestamp(app, course) -> None:  # noqa: F811
+    learner = factories.make_user(email="learner@example.kg")
+    boolean = db.session.scalar(select(Module).where(Module.slug == "boolean"))
+    enrolment.enrol(learner, boolean.course)
+    attempts.submit(learner, boolean, {}, "key-0")  # failed: the progress row, not done
+    attempts.submit(learner, boolean, _right_answers(boolean), "key-1")  # passed: done by the UPDATE
+    db.session.commit()
+    done_at, updated_at = db.session.execute(text(
+        "SELECT CAST(done_at AS TEXT), CAST(updated_at AS TEXT) FROM module_progress "
+        "WHERE user_id = :u AND module_id = :m"), {"u": learner.id, "m": boolean.id}).one()
+    assert done_at is not None and done_at == updated_at  # one moment, one format
