@@ -170,10 +170,10 @@ _INTAKE = _intake()
 _REPLAYED = select(Attempt.__table__.c.number, Attempt.__table__.c.module_id).where(
     Attempt.__table__.c.id == bindparam("attempt_id"))
 _INSERT_ATTEMPT = insert(Attempt.__table__)
-_ANSWER_KEYS = ("attempt_id", "question_id", "position", "response", "fraction", "status", "feedback",
-                "question_snapshot", "rendered_snapshot", "created_at", "updated_at")
+ANSWER_COLUMNS = ("attempt_id", "question_id", "position", "response", "fraction", "status", "feedback",
+                  "question_snapshot", "rendered_snapshot", "created_at", "updated_at")
 # Converted before the first write; only the attempt's id is filled in inside the writers' turn.
-_INSERT_ANSWERS = Prepared(insert(Answer.__table__), _ANSWER_KEYS, late=("attempt_id",))
+_INSERT_ANSWERS = Prepared(insert(Answer.__table__), ANSWER_COLUMNS, late=("attempt_id",))
 
 
 class Submitted(NamedTuple):

@@ -20,14 +20,20 @@ from tests import factories
 from tests.integration.test_learner_cache import _right_answers
 from tests.integration.test_learner_cache import course  # noqa: F401  (a fixture)
 
-KEYS = ("attempt_id", "question_id", "position", "response", "fraction", "status", "feedback",
-        "question_snapshot", "rendered_snapshot", "created_at", "updated_at")
+KEYS = attempts.ANSWER_COLUMNS
 
 
-def test_a_prepared_insert_stores_what_sqlalchemy_stores(app, course) -> None:  # noqa: F811  (the fixture)
+@pytest.fixture
+def enrolled(app, course):  # noqa: F811  (the fixture)
+    """A learner enrolled in the sample course, and its quiz module."""
     learner = factories.make_user(email="learner@example.kg")
     boolean = db.session.scalar(select(Module).where(Module.slug == "boolean"))
     enrolment.enrol(learner, boolean.course)
+    return learner, boolean
+
+
+def test_a_prepared_insert_stores_what_sqlalchemy_stores(enrolled) -> None:
+    learner, boolean = enrolled
     attempt = attempts.submit(learner, boolean, _right_answers(boolean), "key-1")
     question_id = db.session.scalar(select(Question.id).where(Question.module_id == boolean.id).limit(1))
     when = datetime(2026, 12, 4, 9, 30, 15, 123456, tzinfo=timezone.utc)
@@ -78,14 +84,12 @@ def test_a_missing_value_fails_before_reaching_the_database(app) -> None:
         statement.execute(conn, statement.values(conn, {"a": 1}))
 
 
-def test_a_submission_converts_its_values_before_it_takes_the_writers_turn(app, course) -> None:  # noqa: F811
+def test_a_submission_converts_its_values_before_it_takes_the_writers_turn(enrolled) -> None:
     """Inside the turn a submission runs only the attempt's INSERT (which takes it), then statements
     whose values were ready: none of them is compiled or converted by SQLAlchemy there."""
     if transactions.lock_path(db.engine) is None:
         pytest.skip("the writers' turn is SQLite's (a file database)")
-    learner = factories.make_user(email="learner@example.kg")
-    boolean = db.session.scalar(select(Module).where(Module.slug == "boolean"))
-    enrolment.enrol(learner, boolean.course)
+    learner, boolean = enrolled
     attempts.submit(learner, boolean, {}, "key-0")  # the first attempt makes the progress row
     db.session.commit()
     during: list[tuple[str, bool]] = []
@@ -108,10 +112,8 @@ def test_a_submission_converts_its_values_before_it_takes_the_writers_turn(app, 
     assert not any(compiled for _, compiled in during), during
 
 
-def test_a_passed_attempt_stores_its_done_date_as_every_other_timestamp(app, course) -> None:  # noqa: F811
-    learner = factories.make_user(email="learner@example.kg")
-    boolean = db.session.scalar(select(Module).where(Module.slug == "boolean"))
-    enrolment.enrol(learner, boolean.course)
+def test_a_passed_attempt_stores_its_done_date_as_every_other_timestamp(enrolled) -> None:
+    learner, boolean = enrolled
     attempts.submit(learner, boolean, {}, "key-0")  # failed: the progress row, not done
     attempts.submit(learner, boolean, _right_answers(boolean), "key-1")  # passed: done by the UPDATE
     db.session.commit()
