@@ -7,6 +7,7 @@ than its ``.po``. Exit status 1 lists what is wrong; run ``make translations`` a
 """
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -19,6 +20,11 @@ TRANSLATIONS = ROOT / "app" / "translations"
 LOCALES = ("ru", "ky", "en")
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
             "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3)}
+
+# A translation pasted into the wrong catalog: the English one holds no Cyrillic its msgid lacks,
+# and the Russian one none of the letters only Kyrgyz has (ң, ө, ү). The source strings are
+# English, so such a slip shows a Kyrgyz phrase in the middle of an English page.
+_WRONG_SCRIPT = {"en": re.compile("[\u0400-\u04ff]"), "ru": re.compile("[ҢңӨөҮү]")}
 
 
 def extract_msgids() -> set[str]:
@@ -51,6 +57,10 @@ def catalog_problems(locale: str, msgids: set[str]) -> list[str]:
             isinstance(message.string, tuple) and not all(message.string)
         ):
             problems.append(f"{locale}: untranslated: {msgid!r}")
+        elif (wrong := _WRONG_SCRIPT.get(locale)) is not None and not wrong.search(msgid) and any(
+            wrong.search(text) for text in (message.string if isinstance(message.string, tuple) else (message.string,))
+        ):
+            problems.append(f"{locale}: translated into another language: {msgid!r}")
     return problems
 
 

@@ -78,6 +78,33 @@ def test_the_checker_notices_a_missing_translation(tmp_path, monkeypatch):
     assert not any("'Log in'" in p for p in problems)
 
 
+def test_the_checker_notices_a_translation_in_the_wrong_catalog(tmp_path, monkeypatch):
+    header = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+    for locale, entries in {
+        "en": 'msgid "Pages of learners"\nmsgstr "Угуучулар тизмесинин барактары"\n\n'
+              'msgid "Log in"\nmsgstr "Log in"\n\nmsgid "Кыргызча"\nmsgstr "Кыргызча"\n',
+        "ru": 'msgid "whole cohort"\nmsgstr "бүт топ"\n\nmsgid "Log in"\nmsgstr "Войти"\n',
+    }.items():
+        (tmp_path / locale / "LC_MESSAGES").mkdir(parents=True)
+        (tmp_path / locale / "LC_MESSAGES" / "messages.po").write_text(header + entries, encoding="utf-8")
+    monkeypatch.setattr(i18n_check, "TRANSLATIONS", tmp_path)
+    assert i18n_check.catalog_problems("en", {"Pages of learners", "Log in", "Кыргызча"}) == [
+        "en: translated into another language: 'Pages of learners'"]
+    assert i18n_check.catalog_problems("ru", {"whole cohort", "Log in"}) == [
+        "ru: translated into another language: 'whole cohort'"]
+
+
+def test_a_pager_on_an_english_page_speaks_english(client):
+    """The three strings that once had Kyrgyz in the English catalog, as a page shows them."""
+    from flask_babel import force_locale, gettext
+
+    with client.application.test_request_context(), force_locale("en"):
+        assert gettext("Pages of learners") == "Pages of learners"
+        assert gettext("Learners %(first)d–%(last)d of %(total)d", first=1, last=50, total=200) == \
+            "Learners 1–50 of 200"
+        assert gettext("whole cohort") == "whole cohort"
+
+
 @pytest.mark.parametrize("header, value, expected", [
     ("ru", 1.5, "1,5"), ("ru", 8.0, "8"), ("ru", 1234.56, "1\xa0234,6"), ("en", 1.5, "1.5"),
     ("en", 1234.56, "1,234.6"), ("ky", 12.25, "12,2"), ("ru", None, ""),
