@@ -362,8 +362,15 @@ def module_page(user: User | None, slug: str, module_slug: str) -> ModulePage:
     enrolment = row = last = None
     if user is not None and getattr(user, "is_authenticated", False):
         # Plain rows: the page reads a few columns of each, and record_visit writes with Core.
-        mine = db.session.connection().execute(
-            _LEARNER_IN_MODULE, {"user_id": user.id, "course_id": course.id, "module_id": module.id}).first()
+        # Kept per worker while the learner's data and the curriculum stay the same
+        # (learner_cache), like the catalog's: a learner rereading a lesson, or coming back to
+        # the one they are on, costs no statement beyond their own row. A visit that records
+        # something writes, which bumps the revision, so the next view reads the row again.
+        mine, = learner_cache.kept(
+            ("module-mine", user.id, course.id, module.id), learner_cache.learner_stamp(user),
+            lambda: (db.session.connection().execute(
+                _LEARNER_IN_MODULE, {"user_id": user.id, "course_id": course.id, "module_id": module.id}).first(),),
+            size=lambda _kept: 300)
         enrolment = mine if mine is not None and mine.id is not None else None
         row = mine if mine is not None and mine.progress_id is not None else None
         if outline[index].has_quiz:  # the last result is shown with the quiz only
