@@ -51,29 +51,31 @@ def dashboard():
     from app.teach.forms import JoinForm
 
     user = _user()
-    groups = cohorts.learner_cohorts(user)
-    board = cache(lambda: dashboard_service.dashboard_for(user))  # read only when something is rendered
+    # Each read only when something is rendered.
+    board = cache(lambda: dashboard_service.dashboard_for(user))
+    groups = cache(lambda: cohorts.learner_cohorts(user))
 
     def part(name: str, *args) -> str:
         return str(get_template_attribute("learn/dashboard_parts.html", name)(*args))
 
     @cache
-    def own() -> tuple[bytes, bytes]:
-        """The greeting with the learner's courses, and their latest attempts, as the page shows
-        them: kept per worker while the learner's data, the curriculum, their name and the
-        language stay the same (learner_cache; the revisions came with the user's row)."""
+    def own() -> tuple[bytes, bytes, bytes]:
+        """The greeting with the learner's courses, their groups and their latest attempts, as
+        the page shows them: kept per worker while the learner's data (their groups included),
+        the curriculum, their name and the language stay the same (learner_cache; the revisions
+        came with the user's row)."""
         return learner_cache.kept(
             ("dashboard", user.id, str(get_locale())), learner_cache.learner_stamp(user, user.name, str(get_timezone())),
-            lambda: (part("top", user.name, board(), fragments).encode(),
+            lambda: (part("top", user.name, board(), fragments).encode(), part("groups", groups()).encode(),
                      part("attempts", board().recent_attempts).encode()),
-            size=lambda pieces: len(pieces[0]) + len(pieces[1]))
+            size=lambda pieces: sum(map(len, pieces)))
 
     # The page is the same for every learner but for their greeting, courses, groups and latest
     # attempts: kept once with a hole for each (shared_page), which the same macros fill.
     return shared_page(
         ("dashboard",),
-        lambda: render_template("learn/dashboard.html", board=board(), cohorts=groups, join_form=JoinForm),
-        parts={"top": lambda: own()[0], "groups": lambda: part("groups", groups), "attempts": lambda: own()[1]})
+        lambda: render_template("learn/dashboard.html", board=board(), cohorts=groups(), join_form=JoinForm),
+        parts={"top": lambda: own()[0], "groups": lambda: own()[1], "attempts": lambda: own()[2]})
 
 
 @bp.route("/attempts")

@@ -119,10 +119,26 @@ class Answer(TimestampMixin, db.Model):
 # Python hooks because the writes that matter most are Core statements (a quiz submission,
 # progress.record_visit), which no ORM event sees, and an operator's SQL or a future write path
 # must not be able to forget it either. Answers are not covered: grading one also updates its
-# attempt. The DDL is replayed by migration 3c9f1d7e5a20; a SQLite batch migration that recreates
-# one of these tables drops its triggers and must create them again.
-LEARNING_TABLES = ("enrolments", "module_progress", "quiz_attempts")
+# attempt. The learner's groups are covered too (the dashboard lists them): joining or leaving one
+# (cohort_members), and a group's name or term changing, which bumps every member's revision.
+# The DDL is replayed by migrations 3c9f1d7e5a20 and 8e4b2d6f0a19; a SQLite batch migration that
+# recreates one of these tables drops its triggers and must create them again.
+LEARNING_TABLES = ("enrolments", "module_progress", "quiz_attempts", "cohort_members")
 _BUMP = "UPDATE users SET learning_revision = learning_revision + 1 WHERE id"
+_BUMP_MEMBERS = f"{_BUMP} IN (SELECT user_id FROM cohort_members WHERE cohort_id = new.id)"
+SQLITE_COHORT_TRIGGER = (
+    f"CREATE TRIGGER cohorts_learning_au AFTER UPDATE OF name, term ON cohorts BEGIN {_BUMP_MEMBERS}; END")
+# Row-level on PostgreSQL: a trigger on some columns only cannot have transition tables. Renaming
+# a group is rare; its members are bumped once each.
+PG_COHORT_FUNCTION = (
+    "CREATE OR REPLACE FUNCTION bump_cohort_members_revision() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    f"BEGIN {_BUMP_MEMBERS}; RETURN NULL; END $$"
+)
+PG_COHORT_TRIGGER = (
+    "CREATE TRIGGER cohorts_learning_au AFTER UPDATE OF name, term ON cohorts FOR EACH ROW "
+    "WHEN (old.name IS DISTINCT FROM new.name OR old.term IS DISTINCT FROM new.term) "
+    "EXECUTE FUNCTION bump_cohort_members_revision()"
+)
 
 
 def sqlite_learning_triggers(table: str) -> tuple[str, ...]:
@@ -158,14 +174,20 @@ def pg_learning_triggers(table: str) -> tuple[str, ...]:
 
 
 def _attach_learning_triggers() -> None:
-    """Let ``db.create_all()`` make the triggers (the tests' schema) as the migration does."""
+    """Let ``db.create_all()`` make the triggers (the tests' schema) as the migrations do."""
+    from app.models.cohorts import Cohort, CohortMember
     from app.models.people import User
 
     users = User.__table__
     event.listen(users, "after_create", DDL(PG_LEARNING_FUNCTION).execute_if(dialect="postgresql"))
-    event.listen(users, "after_drop",
-                 DDL("DROP FUNCTION IF EXISTS bump_learning_revision()").execute_if(dialect="postgresql"))
-    for model in (Enrolment, ModuleProgress, Attempt):
+    event.listen(users, "after_create", DDL(PG_COHORT_FUNCTION).execute_if(dialect="postgresql"))
+    for function in ("bump_learning_revision", "bump_cohort_members_revision"):
+        event.listen(users, "after_drop",
+                     DDL(f"DROP FUNCTION IF EXISTS {function}()").execute_if(dialect="postgresql"))
+    cohorts = Cohort.__table__
+    event.listen(cohorts, "after_create", DDL(SQLITE_COHORT_TRIGGER).execute_if(dialect="sqlite"))
+    event.listen(cohorts, "after_create", DDL(PG_COHORT_TRIGGER).execute_if(dialect="postgresql"))
+    for model in (Enrolment, ModuleProgress, Attempt, CohortMember):
         table = model.__table__
         for statement in sqlite_learning_triggers(table.name):
             event.listen(table, "after_create", DDL(statement).execute_if(dialect="sqlite"))

@@ -68,6 +68,61 @@ def test_every_write_to_a_learners_history_bumps_their_revision_and_nobody_elses
     bumped("deleting the enrolment")
 
 
+def test_joining_leaving_and_renaming_a_group_bump_its_members_revisions(app, course):
+    """The dashboard keeps the learner's groups under the learning revision: every change to the
+    list it shows must bump it, for the members only."""
+    from app.services import cohorts
+
+    instructor = factories.make_user(role="instructor", email="teacher@example.kg")
+    learner, other = factories.make_user(email="learner@example.kg"), factories.make_user(email="other@example.kg")
+    group = cohorts.create_cohort(instructor, name="ИБ-21", term="Күз 2026", institution_id=None)
+    db.session.commit()
+    seen = [revision_of(learner)]
+    untouched = revision_of(other)
+
+    def bumped(step: str) -> None:
+        db.session.commit()
+        now = revision_of(learner)
+        assert now > seen[-1], f"{step} did not bump the member's revision"
+        assert revision_of(other) == untouched, f"{step} bumped a non-member's revision"
+        seen.append(now)
+
+    cohorts.join(learner, group.join_code)
+    bumped("joining")
+    group.name = "ИБ-21 (кечки)"
+    bumped("renaming the group")
+    group.term = "Жаз 2027"
+    bumped("changing its term")
+    cohorts.remove_member(group, learner.id)
+    bumped("being removed")
+    db.session.execute(text("DELETE FROM cohort_members WHERE user_id = :u"), {"u": learner.id})
+    bumped("plain SQL deleting the membership")
+    before = revision_of(learner)
+    group.name = "ИБ-22"  # no longer a member
+    db.session.commit()
+    assert revision_of(learner) == before
+
+
+def test_the_dashboard_shows_a_groups_new_name_at_once(app, client, auth, course):
+    from app.services import cohorts
+
+    instructor = factories.make_user(role="instructor", email="teacher@example.kg")
+    group = cohorts.create_cohort(instructor, name="Топ А", term=None, institution_id=None)
+    db.session.commit()
+    user = auth.login(role="learner")
+    cohorts.join(user, group.join_code)
+    db.session.commit()
+    client.get("/dashboard")  # shows the welcome message: rendered for this request alone
+    assert "Топ А" in client.get("/dashboard").get_data(as_text=True)
+    with statements_run() as run:
+        assert "Топ А" in client.get("/dashboard").get_data(as_text=True)
+    assert not any("cohort_members" in s for s in run), "the kept groups were not used"
+    db.session.execute(text("UPDATE cohorts SET name = 'Топ Б' WHERE id = :c"), {"c": group.id})
+    db.session.commit()
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "Топ Б" in page and "Топ А" not in page
+
+
 def _right_answers(module: Module) -> dict[int, object]:
     """The sample quiz's right answers, by question id, as the quiz form sends them."""
     from app.models import Question
@@ -112,6 +167,35 @@ def test_the_progress_answer_is_kept_until_the_learners_data_changes(app, client
     # Leaving the course empties the answer.
     api.delete("/courses/sample-course/enrolment", status=204)
     assert api.get("/me/progress", status=200).get_json() == {"courses": []}
+
+
+def test_a_lesson_page_keeps_the_learners_row_until_their_data_changes(app, client, auth, course):
+    """The module page keeps the learner's enrolment and progress in the module per worker; any
+    write to them, whoever makes it, shows on the next view."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    user = auth.login(role="learner")
+    enrolment.enrol(user, course)
+    db.session.commit()
+    client.get("/courses/sample-course/intro")  # the first visit writes: the next view reads anew
+    page = client.get("/courses/sample-course/intro").get_data(as_text=True)
+    assert "Mark as done" in page
+    with statements_run() as run:
+        again = client.get("/courses/sample-course/intro").get_data(as_text=True)
+    assert "Mark as done" in again
+    assert not any("module_progress" in s or "enrolments" in s for s in run), "the kept row was not used"
+
+    # Plain SQL, outside every service: the trigger bumps the revision, the page follows.
+    db.session.execute(text("UPDATE module_progress SET done_at = :t WHERE user_id = :u"),
+                       {"u": user.id, "t": "2026-12-04 00:00:00"})
+    db.session.commit()
+    page = client.get("/courses/sample-course/intro").get_data(as_text=True)
+    assert "You have finished this module." in page and "Mark as done" not in page
+
+    db.session.execute(text("UPDATE enrolments SET left_at = :t WHERE user_id = :u"),
+                       {"u": user.id, "t": "2026-12-04 00:00:01"})
+    db.session.commit()
+    page = client.get("/courses/sample-course/intro").get_data(as_text=True)
+    assert "You have finished this module." not in page and "Mark as done" not in page
 
 
 def test_the_kept_answer_follows_the_curriculum(app, client, course):
