@@ -107,9 +107,9 @@ class User(AccountMixin, TimestampMixin, db.Model):
     # other session and remember-me cookie of this user.
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Counts the changes to this user's enrolments, module progress and quiz attempts. The database
-    # bumps it itself, by triggers (app.models.learning), so no write path can forget to, the Core
-    # statements of a quiz submission included. Read with the user's row at the start of a request,
+    # Counts the changes to this user's enrolments, module progress, quiz attempts and groups. The
+    # database bumps it itself, by triggers (app.models.learning), so no write path can forget to,
+    # the Core statements of a quiz submission included. Read with the user's row at the start of a request,
     # it tells a worker whether what it kept of the learner's data is still current
     # (app.services.learner_cache); the app never writes it.
     learning_revision: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))

@@ -4,9 +4,9 @@ The progress API's answer lists every module of every course a learner follows: 
 writing it was four times the work of a page that shows only the learner's name, and an app
 polling the API asks for the same answer again and again (bench/README.md). A cohort's progress
 matrix sums every member's progress in the course and is reloaded by its instructors in the same
-way. The dashboard's greeting, courses and latest attempts, and the catalog's statuses, are
-read on every visit. All of these change only when a learner's enrolments, progress or
-attempts change, or the curriculum does.
+way. The dashboard's greeting, courses, groups and latest attempts, the catalog's statuses and
+a lesson's status are read on every visit. All of these change only when a learner's
+enrolments, progress, attempts or groups change, or the curriculum does.
 
 So a worker keeps them, tagged with what they were built from: the learners'
 ``users.learning_revision`` (bumped by database triggers on every such write,
