@@ -109,8 +109,8 @@ class User(AccountMixin, TimestampMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Counts the changes to this user's enrolments, module progress, quiz attempts and groups. The
     # database bumps it itself, by triggers (app.models.learning), so no write path can forget to,
-    # the Core statements of a quiz submission included. Read with the user's row at the start of a request,
-    # it tells a worker whether what it kept of the learner's data is still current
+    # the Core statements of a quiz submission included. Read with the user's row at the start of
+    # a request, it tells a worker whether what it kept of the learner's data is still current
     # (app.services.learner_cache); the app never writes it.
     learning_revision: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 

@@ -36,19 +36,27 @@ def course(app, tmp_path):
     return db.session.scalar(select(Course).where(Course.slug == "sample-course"))
 
 
-def test_every_write_to_a_learners_history_bumps_their_revision_and_nobody_elses(app, course):
-    learner, other = factories.make_user(email="learner@example.kg"), factories.make_user(email="other@example.kg")
-    db.session.commit()
-    intro, boolean = (db.session.scalar(select(Module).where(Module.slug == slug)) for slug in ("intro", "boolean"))
+def bump_check(learner: User, other: User):
+    """A function that commits, then asserts that the step just taken bumped ``learner``'s
+    learning revision and left ``other``'s as it was when this was made."""
     seen = [revision_of(learner)]
     untouched = revision_of(other)
 
     def bumped(step: str) -> None:
         db.session.commit()
         now = revision_of(learner)
-        assert now > seen[-1], f"{step} did not bump the learner's revision"
-        assert revision_of(other) == untouched, f"{step} bumped another learner's revision"
+        assert now > seen[-1], f"{step} did not bump {learner.email}'s revision"
+        assert revision_of(other) == untouched, f"{step} bumped {other.email}'s revision"
         seen.append(now)
+
+    return bumped
+
+
+def test_every_write_to_a_learners_history_bumps_their_revision_and_nobody_elses(app, course):
+    learner, other = factories.make_user(email="learner@example.kg"), factories.make_user(email="other@example.kg")
+    db.session.commit()
+    intro, boolean = (db.session.scalar(select(Module).where(Module.slug == slug)) for slug in ("intro", "boolean"))
+    bumped = bump_check(learner, other)
 
     enrolment.enrol(learner, course)  # ORM insert into enrolments
     bumped("enrolling")
@@ -77,15 +85,7 @@ def test_joining_leaving_and_renaming_a_group_bump_its_members_revisions(app, co
     learner, other = factories.make_user(email="learner@example.kg"), factories.make_user(email="other@example.kg")
     group = cohorts.create_cohort(instructor, name="ИБ-21", term="Күз 2026", institution_id=None)
     db.session.commit()
-    seen = [revision_of(learner)]
-    untouched = revision_of(other)
-
-    def bumped(step: str) -> None:
-        db.session.commit()
-        now = revision_of(learner)
-        assert now > seen[-1], f"{step} did not bump the member's revision"
-        assert revision_of(other) == untouched, f"{step} bumped a non-member's revision"
-        seen.append(now)
+    bumped = bump_check(learner, other)  # other is not a member
 
     cohorts.join(learner, group.join_code)
     bumped("joining")
