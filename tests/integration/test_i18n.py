@@ -94,11 +94,11 @@ def test_the_checker_notices_a_translation_in_the_wrong_catalog(tmp_path, monkey
         "ru: translated into another language: 'whole cohort'"]
 
 
-def test_a_pager_on_an_english_page_speaks_english(client):
+def test_a_pager_on_an_english_page_speaks_english(app):
     """The three strings that once had Kyrgyz in the English catalog, as a page shows them."""
     from flask_babel import force_locale, gettext
 
-    with client.application.test_request_context(), force_locale("en"):
+    with app.test_request_context(), force_locale("en"):
         assert gettext("Pages of learners") == "Pages of learners"
         assert gettext("Learners %(first)d–%(last)d of %(total)d", first=1, last=50, total=200) == \
             "Learners 1–50 of 200"

@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 
 from app.extensions import db
 from app.models import Course, Module, User
-from app.services import attempts, enrolment, progress, tokens
+from app.services import attempts, cohorts, enrolment, progress, tokens
 from app.services.learner_cache import _Store
 from app.services.sync import sync_all
 from tests import factories
@@ -79,8 +79,6 @@ def test_every_write_to_a_learners_history_bumps_their_revision_and_nobody_elses
 def test_joining_leaving_and_renaming_a_group_bump_its_members_revisions(app, course):
     """The dashboard keeps the learner's groups under the learning revision: every change to the
     list it shows must bump it, for the members only."""
-    from app.services import cohorts
-
     instructor = factories.make_user(role="instructor", email="teacher@example.kg")
     learner, other = factories.make_user(email="learner@example.kg"), factories.make_user(email="other@example.kg")
     group = cohorts.create_cohort(instructor, name="ИБ-21", term="Күз 2026", institution_id=None)
@@ -104,8 +102,6 @@ def test_joining_leaving_and_renaming_a_group_bump_its_members_revisions(app, co
 
 
 def test_the_dashboard_shows_a_groups_new_name_at_once(app, client, auth, course):
-    from app.services import cohorts
-
     instructor = factories.make_user(role="instructor", email="teacher@example.kg")
     group = cohorts.create_cohort(instructor, name="Топ А", term=None, institution_id=None)
     db.session.commit()
