@@ -57,6 +57,8 @@ class Config:
         self.CREDENTIALS_SIGNING_KEY_FILE = _env("CREDENTIALS_SIGNING_KEY_FILE")
         self.CREDENTIALS_PUBLIC_KEYS = (_env("CREDENTIALS_PUBLIC_KEYS", "") or "").split()
         self.MAX_CONTENT_LENGTH = 10 * 1024 * 1024  # evidence uploads
+        # Pages and static files sent gzip- or brotli-compressed; off when a proxy compresses.
+        self.COMPRESS = _env("SABAK_COMPRESS", "1") not in ("0", "false", "no", "off")
         # What each worker may keep of answers built from learners' own data (the progress API,
         # cohorts' matrices), checked against their revisions on use: app.services.learner_cache.
         self.LEARNER_CACHE_BYTES = int(_env("SABAK_LEARNER_CACHE_BYTES", str(16 * 1024 * 1024)))

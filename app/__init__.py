@@ -32,6 +32,12 @@ class Sabak(Flask):
             is_async = self._is_async[code] = iscoroutinefunction(func)
         return self.async_to_sync(func) if is_async else func
 
+    def send_static_file(self, filename: str):
+        """Static files by plain or content-hashed name (app.platform.assets)."""
+        from app.platform import assets
+
+        return assets.send_static_file(self, filename, super().send_static_file)
+
 
 def create_app(config: Config | str | None = None, **overrides) -> Flask:
     """Build the app. ``config`` is a Config object, an environment name, or None (``SABAK_ENV``).
@@ -64,6 +70,7 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
     register_errorhandlers(app)
     register_security(app)
     register_template_helpers(app)
+    register_assets(app)
     register_commands(app)
     return app
 
@@ -157,6 +164,12 @@ def register_template_helpers(app: Flask) -> None:
     from app.templating import register
 
     register(app)
+
+
+def register_assets(app: Flask) -> None:
+    from app.platform import assets
+
+    assets.register(app)
 
 
 def register_commands(app: Flask) -> None:
