@@ -92,9 +92,13 @@ def record_external(user: User, *, title: str, provider: str, activity_date: dat
     return entry
 
 
-def _display_name(filename: str) -> str:
+def _base_name(filename: str) -> PurePath:
     # Browsers may send a path (old Internet Explorer did); keep only the last part, of either kind.
-    return PurePath(filename.replace("\\", "/")).name[:255] or "evidence"
+    return PurePath(PurePath(filename.replace("\\", "/")).name)
+
+
+def _display_name(filename: str) -> str:
+    return _base_name(filename).name[:255] or "evidence"
 
 
 def sniff_media_type(data: bytes) -> str | None:
@@ -116,7 +120,7 @@ def checked_evidence(filename: str, data: bytes) -> EvidenceFile:
     if len(data) > MAX_EVIDENCE_BYTES:
         raise EvidenceRefused(_l("The evidence file is larger than %(mb)d MB.", mb=MAX_EVIDENCE_BYTES // (1024 * 1024)))
     media_type = sniff_media_type(data)
-    suffix = PurePath(_display_name(filename)).suffix.lower()
+    suffix = _base_name(filename).suffix.lower()
     if media_type is None or suffix not in EVIDENCE_TYPES[media_type][0]:
         raise EvidenceRefused(_l("This file is not a PDF, JPEG or PNG file, whatever its name says. "
                                  "Attach the certificate or programme as PDF, JPEG or PNG."))

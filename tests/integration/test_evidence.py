@@ -24,8 +24,9 @@ HTML = b"<!doctype html><script>alert(document.cookie)</script>"
 
 
 @pytest.fixture(autouse=True)
-def english(app):
+def english_and_own_instance_folder(app, tmp_path):
     app.config["BABEL_DEFAULT_LOCALE"] = "en"
+    app.instance_path = str(tmp_path / "instance")  # never the checkout's instance/
 
 
 def _send(client, filename: str, data: bytes):
@@ -47,6 +48,7 @@ def _count(model) -> int:
     ("photo.png", PNG, "image/png"),
     ("photo.jpg", JPEG, "image/jpeg"),
     ("photo.jpeg", JPEG, "image/jpeg"),
+    ("C:\\Users\\me\\" + "a" * 300 + ".pdf", PDF, "application/pdf"),  # a long name, sent with its path
 ])
 def test_real_pdf_png_and_jpeg_files_are_kept(filename, data, media_type):
     kept = ledger.checked_evidence(filename, data)
