@@ -6,6 +6,8 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
 INSECURE_KEYS = {"", "dev", "change-me", "development-only-secret-key"}
+# SABAK_SMTP_SECURITY and the port each implies unless SABAK_SMTP_PORT says otherwise.
+SMTP_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -43,6 +45,11 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_FAILURE_LIMIT = "5 per minute"
     REGISTER_LIMIT = "20 per hour"
+    # "Forgot password": per client address, and per address asked about (whether or not it has
+    # an account, so the limit tells nothing); the form that sets the new password, per client.
+    RESET_REQUEST_LIMIT = "10 per hour"
+    RESET_ADDRESS_LIMIT = "3 per hour"
+    RESET_FORM_LIMIT = "10 per 15 minutes"
 
     def __init__(self) -> None:
         # Read at instantiation, so tests and the factory see the environment of the moment.
@@ -56,9 +63,24 @@ class Config:
         self.CREDENTIALS_SIGNING_KEY = _env("CREDENTIALS_SIGNING_KEY")
         self.CREDENTIALS_SIGNING_KEY_FILE = _env("CREDENTIALS_SIGNING_KEY_FILE")
         self.CREDENTIALS_PUBLIC_KEYS = (_env("CREDENTIALS_PUBLIC_KEYS", "") or "").split()
-        self.MAX_CONTENT_LENGTH = 10 * 1024 * 1024  # evidence uploads
         # Pages and static files sent gzip- or brotli-compressed; off when a proxy compresses.
         self.COMPRESS = _env("SABAK_COMPRESS", "1") not in ("0", "false", "no", "off")
+        # An evidence file may have 10 MB (app.services.ledger.MAX_EVIDENCE_BYTES); the rest is
+        # room for the form's other fields, so a file a little too large gets the form's own message.
+        self.MAX_CONTENT_LENGTH = 10 * 1024 * 1024 + 256 * 1024
+        # Mail, for password-reset links; without a host, the "forgot password" page sends people
+        # to an administrator (who makes a link on the users page or with `flask users reset-link`).
+        self.SMTP_HOST = _env("SABAK_SMTP_HOST")
+        self.SMTP_SECURITY = (_env("SABAK_SMTP_SECURITY", "starttls") or "").lower()
+        if self.SMTP_SECURITY not in SMTP_PORTS:
+            raise RuntimeError(f"SABAK_SMTP_SECURITY must be one of {', '.join(SMTP_PORTS)}, not {self.SMTP_SECURITY!r}")
+        self.SMTP_PORT = int(_env("SABAK_SMTP_PORT", str(SMTP_PORTS[self.SMTP_SECURITY])))
+        self.SMTP_USER = _env("SABAK_SMTP_USER")
+        self.SMTP_PASSWORD = _env("SABAK_SMTP_PASSWORD")
+        self.SMTP_TIMEOUT = float(_env("SABAK_SMTP_TIMEOUT", "10"))
+        self.MAIL_FROM = _env("SABAK_MAIL_FROM", self.SMTP_USER or "sabak@localhost")
+        self.RESET_LINK_HOURS = float(_env("SABAK_RESET_LINK_HOURS", "1"))
+        self.ADMIN_RESET_LINK_HOURS = float(_env("SABAK_ADMIN_RESET_LINK_HOURS", "24"))
         # What each worker may keep of answers built from learners' own data (the progress API,
         # cohorts' matrices), checked against their revisions on use: app.services.learner_cache.
         self.LEARNER_CACHE_BYTES = int(_env("SABAK_LEARNER_CACHE_BYTES", str(16 * 1024 * 1024)))

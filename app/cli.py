@@ -64,6 +64,21 @@ def set_role_command(email: str, role: str) -> None:
     click.echo(f"{user.email} is now {role}.")
 
 
+@users_cli.command("reset-link")
+@click.argument("email")
+def reset_link_command(email: str) -> None:
+    """Print a one-time link that sets a new password for EMAIL (for sites without mail)."""
+    from app.services import accounts, password_resets
+
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account with the email {email}.")
+    link = password_resets.admin_link(user, None)
+    db.session.commit()
+    click.echo(f"Password-reset link for {user.email}, valid once for {current_app.config['ADMIN_RESET_LINK_HOURS']:g} hours:")
+    click.echo(link)
+
+
 @demo_cli.command("seed")
 def seed_command() -> None:
     """Add demo institutions and the admin, instructor and learner accounts (skips existing ones)."""

@@ -14,7 +14,7 @@ from app.admin.forms import ROLE_LABELS, RoleForm
 from app.extensions import db
 from app.models.people import Role, User
 from app.learn.forms import ActionForm
-from app.services import accounts, catalog, coordinator, user_directory
+from app.services import accounts, catalog, coordinator, password_resets, user_directory
 
 
 @bp.route("/")
@@ -49,6 +49,19 @@ def change_role(user_id: int):
     else:
         flash(_("The role could not be changed."), "error")
     return redirect(url_for("admin.users", q=request.args.get("q", "")))
+
+
+@bp.route("/users/<int:user_id>/reset-link", methods=["POST"])
+def reset_link(user_id: int):
+    """Make a one-time password-reset link for a user (for sites without mail) and show it once:
+    in this response only, never flashed into the cookie; personal pages are not cached."""
+    user = db.session.get(User, user_id) or abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    link = password_resets.admin_link(user, accounts.record_of(current_user))
+    db.session.commit()
+    return render_template("admin/reset_link.html", user=user, link=link,
+                           hours=current_app.config["ADMIN_RESET_LINK_HOURS"], q=request.args.get("q", ""))
 
 
 REGION_LABELS = {

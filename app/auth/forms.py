@@ -77,3 +77,22 @@ class ApiTokenForm(FlaskForm):
         description=_l("For example, the program or device that will use it."),
     )
     token_submit = SubmitField(_l("Create token"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    # No format check, as at login: the answer is the same for any address anyway.
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)], filters=[strip],
+                       description=_l("The address you log in with."))
+    submit = SubmitField(_l("Send me a link"))
+
+
+class ResetPasswordForm(FlaskForm):
+    new = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+        description=_l("At least %(count)d characters.", count=MIN_PASSWORD_LENGTH),
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new", message=_l("The passwords do not match."))],
+    )
+    submit = SubmitField(_l("Set the new password"))

@@ -1,16 +1,19 @@
 """Account pages. Views parse the form, call app.services.accounts, and commit once."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+import hashlib
+
+from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
 from app.auth import bp
-from app.auth.forms import ApiTokenForm, LoginForm, LogoutForm, PasswordForm, ProfileForm, RegisterForm
+from app.auth.forms import (ApiTokenForm, ForgotPasswordForm, LoginForm, LogoutForm, PasswordForm, ProfileForm,
+                            RegisterForm, ResetPasswordForm)
 from app.extensions import db, limiter
 from app.security import is_safe_redirect
-from app.services import accounts
+from app.services import accounts, mail, password_resets
 from app.services import tokens as token_service
 from app.services.errors import NotFound
 
@@ -21,6 +24,24 @@ def _login_limit() -> str:
 
 def _register_limit() -> str:
     return current_app.config["REGISTER_LIMIT"]
+
+
+def _reset_request_limit() -> str:
+    return current_app.config["RESET_REQUEST_LIMIT"]
+
+
+def _reset_address_limit() -> str:
+    return current_app.config["RESET_ADDRESS_LIMIT"]
+
+
+def _reset_form_limit() -> str:
+    return current_app.config["RESET_FORM_LIMIT"]
+
+
+def _address_asked() -> str:
+    """The rate-limit key of the address asked about: the same for any address, account or not."""
+    email = accounts.normalise_email(request.form.get("email", ""))
+    return "reset:" + hashlib.sha256(email.encode("utf-8")).hexdigest()
 
 
 def _institution_choices():
@@ -52,6 +73,63 @@ def login():
             flash(_("Welcome back, %(name)s.", name=user.name), "success")
             return _redirect_next(url_for("learn.dashboard"))
     return render_template("auth/login.html", form=form)
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(_reset_request_limit, methods=["POST"])
+@limiter.limit(_reset_address_limit, methods=["POST"], key_func=_address_asked)
+def forgot_password():
+    """Mail a reset link. The answer is the same whether the address has an account or not, and
+    the mail leaves after the response, so its time does not tell either."""
+    if not mail.is_configured():
+        return render_template("auth/forgot_password.html", form=None, sent=False)
+    form = ForgotPasswordForm()
+    if not form.validate_on_submit():
+        return render_template("auth/forgot_password.html", form=form, sent=False)
+    message = password_resets.request_by_email(form.email.data)
+    db.session.commit()
+    response = make_response(render_template(
+        "auth/forgot_password.html", form=None, sent=True, minutes=round(current_app.config["RESET_LINK_HOURS"] * 60)))
+    if message is not None:
+        app = current_app._get_current_object()
+        response.call_on_close(lambda: _send_after_response(app, message))
+    return response
+
+
+def _send_after_response(app, message: mail.Mail) -> None:
+    with app.app_context():
+        try:
+            mail.send(message)
+        except mail.MailError:
+            app.logger.exception("The password-reset mail could not be sent")
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit(_reset_form_limit, methods=["POST"])
+def reset_password(token: str):
+    try:
+        password_resets.check_link(token)
+    except password_resets.InvalidLink as exc:
+        return render_template("auth/reset_password.html", form=None, problem=exc.message), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            password_resets.use_link(token, form.new.data)
+        except accounts.AccountError as exc:
+            form.new.errors.append(str(exc))
+        else:
+            db.session.commit()
+            # Sent to log in with the new password rather than logged in by the link: the page
+            # that follows proves the password works, and a link alone never opens a session.
+            logout_user()
+            locale = session.get("locale")
+            session.clear()
+            if locale:
+                session["locale"] = locale
+            flash(_("Your new password is set, and your account is logged out everywhere. Log in with the new password."),
+                  "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form, problem=None)
 
 
 @bp.route("/register", methods=["GET", "POST"])

@@ -47,6 +47,8 @@ def external():
             ledger.record_external(current_user, title=form.title.data, provider=form.provider.data,
                                    activity_date=form.activity_date.data, hours=float(form.hours.data),
                                    track=form.track.data, evidence=form.evidence.data)
+        except ledger.EvidenceRefused as exc:
+            form.evidence.errors.append(str(exc.message))
         except ledger.LedgerError as exc:
             form.hours.errors.append(str(exc.message))
         else:
@@ -62,10 +64,15 @@ def evidence(entry_id: int):
     entry = db.session.get(ledger.LedgerEntry, entry_id)
     if entry is None or (entry.user_id != current_user.id and not ledger.can_review(current_user, entry)):
         abort(404)
-    path = ledger.evidence_file(entry)
-    if path is None or not path.exists():
+    stored = ledger.evidence_of(entry)
+    if stored is None:
         abort(404)
-    return send_file(path, download_name=entry.evidence_name, as_attachment=True)
+    response = send_file(io.BytesIO(stored.data), mimetype=stored.media_type, as_attachment=True,
+                         download_name=entry.evidence_name or "evidence", etag=stored.sha256, max_age=0)
+    # Always a download of the type its bytes were checked to be, never rendered in our origin.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 def _transcript_rows(board) -> list[TranscriptRow]:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import TimestampMixin, UTCDateTime
+from app.models.base import TimestampMixin, UTCDateTime, utcnow
 
 
 class Track(TimestampMixin, db.Model):
@@ -43,8 +43,9 @@ class LedgerEntry(TimestampMixin, db.Model):
     activity_date: Mapped[date] = mapped_column(Date)
     hours: Mapped[float] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(20), index=True)  # "approved", "pending", "rejected"
-    evidence_name: Mapped[str | None] = mapped_column(String(255))  # as uploaded
-    evidence_path: Mapped[str | None] = mapped_column(String(255))  # under instance/evidence
+    # The uploaded file's name, set when a file was attached (its bytes are in evidence_files), so lists of
+    # entries can show the link without touching the (large) evidence_files rows.
+    evidence_name: Mapped[str | None] = mapped_column(String(255))
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     review_reason: Mapped[str | None] = mapped_column(Text)
@@ -52,6 +53,24 @@ class LedgerEntry(TimestampMixin, db.Model):
     user = relationship("User", foreign_keys=[user_id])
     reviewer = relationship("User", foreign_keys=[reviewer_id])
     course = relationship("Course")
+
+
+class EvidenceFile(db.Model):
+    """The file a learner attached to an external-learning entry, kept in the database.
+
+    In the database, every worker on every host serves it and the database backup covers it; on
+    a host's disk it was lost with the checkout and invisible to the other hosts. The bytes are
+    deferred: they load only when someone downloads them."""
+
+    __tablename__ = "evidence_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id", ondelete="CASCADE"), unique=True)
+    media_type: Mapped[str] = mapped_column(String(100))  # as found in the bytes, not as declared
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 
 class Certificate(TimestampMixin, db.Model):

@@ -198,6 +198,20 @@ def change_password(user: User, current: str, new: str) -> None:
     db.session.flush()
 
 
+def sign_out_everywhere(user: User) -> None:
+    """End every session and remember-me cookie of ``user`` (after a password reset). Flushes."""
+    user.session_token = new_session_token()
+    db.session.flush()
+
+
+def set_password(user: User, new: str) -> None:
+    """Set a new password without the current one (a reset link proved who asked). Raises
+    AccountError when it is too weak; ends no session: the caller decides that. Flushes."""
+    check_password_strength(new)
+    user.password_hash = hash_password(new)
+    db.session.flush()
+
+
 def set_role(actor: User, user: User, role: Role) -> None:
     """Change a user's role. An admin cannot demote themselves (the site could lose its last admin)."""
     if actor.id == user.id and role is not Role.ADMIN:

@@ -6,30 +6,41 @@ reason. Only approved entries count towards a track's levels.
 """
 from __future__ import annotations
 
-import secrets
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
+from pathlib import PurePath
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, undefer
 
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.catalog import Course
 from app.models.cohorts import CohortInstructor, CohortMember
-from app.models.credentials import LedgerEntry, Track
+from app.models.credentials import EvidenceFile, LedgerEntry, Track
 from app.models.people import Role, User
 from app.services.errors import NotFound, ServiceError
 
-EVIDENCE_TYPES = {".pdf", ".jpg", ".jpeg", ".png"}
+# The evidence types allowed: each media type, the extensions its files may have and how its
+# bytes begin. The bytes decide, not the name: an HTML page called x.pdf is refused.
+EVIDENCE_TYPES = {
+    "application/pdf": ({".pdf"}, (b"%PDF-",)),
+    "image/png": ({".png"}, (b"\x89PNG\r\n\x1a\n",)),
+    "image/jpeg": ({".jpg", ".jpeg"}, (b"\xff\xd8\xff",)),
+}
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 MAX_EXTERNAL_HOURS = 200
 
 
 class LedgerError(ServiceError):
     """A ledger request that cannot be done; the message is for the user."""
+
+
+class EvidenceRefused(LedgerError):
+    """The evidence file is not one we keep; the message says why."""
 
 
 class NotYourLearner(ServiceError):
@@ -57,8 +68,9 @@ def record_external(user: User, *, title: str, provider: str, activity_date: dat
                     track: str | None, evidence=None) -> LedgerEntry:
     """Record external learning for review. ``evidence`` is an uploaded file (optional).
 
-    Raises LedgerError for hours out of range, a date in the future or an evidence file type
-    other than PDF, JPEG or PNG.
+    Raises LedgerError for hours out of range or a date in the future, and EvidenceRefused for
+    evidence that is not a PDF, PNG or JPEG file (by its content and its name alike), is empty
+    or is too large. Nothing is stored when it raises.
     """
     if not 0 < hours <= MAX_EXTERNAL_HOURS:
         raise LedgerError(_l("Hours must be more than 0 and at most %(max)d.", max=MAX_EXTERNAL_HOURS))
@@ -67,28 +79,58 @@ def record_external(user: User, *, title: str, provider: str, activity_date: dat
     entry = LedgerEntry(user_id=user.id, source="external", track=track or None, title=title.strip(),
                         provider=provider.strip(), activity_date=activity_date, hours=round(hours, 2),
                         status="pending")
+    stored = None
     if evidence is not None and getattr(evidence, "filename", ""):
-        entry.evidence_name, entry.evidence_path = _store_evidence(evidence)
+        stored = checked_evidence(evidence.filename, evidence.stream.read(MAX_EVIDENCE_BYTES + 1))
+        entry.evidence_name = _display_name(evidence.filename)
     db.session.add(entry)
     db.session.flush()
+    if stored is not None:
+        stored.entry_id = entry.id
+        db.session.add(stored)
+        db.session.flush()
     return entry
 
 
-def _store_evidence(upload) -> tuple[str, str]:
-    suffix = Path(upload.filename).suffix.lower()
-    if suffix not in EVIDENCE_TYPES:
-        raise LedgerError(_l("Evidence must be a PDF, JPEG or PNG file."))
-    folder = Path(current_app.instance_path) / "evidence"
-    folder.mkdir(parents=True, exist_ok=True)
-    stored = f"{secrets.token_hex(16)}{suffix}"  # never the uploaded name: no path tricks
-    upload.save(folder / stored)
-    return Path(upload.filename).name[:255], stored
+def _base_name(filename: str) -> PurePath:
+    # Browsers may send a path (old Internet Explorer did); keep only the last part, of either kind.
+    return PurePath(PurePath(filename.replace("\\", "/")).name)
 
 
-def evidence_file(entry: LedgerEntry) -> Path | None:
-    if not entry.evidence_path:
-        return None
-    return Path(current_app.instance_path) / "evidence" / entry.evidence_path
+def _display_name(filename: str) -> str:
+    return _base_name(filename).name[:255] or "evidence"
+
+
+def sniff_media_type(data: bytes) -> str | None:
+    """The allowed media type whose signature ``data`` starts with, or None."""
+    for media_type, (_suffixes, signatures) in EVIDENCE_TYPES.items():
+        if data.startswith(signatures):
+            return media_type
+    return None
+
+
+def checked_evidence(filename: str, data: bytes) -> EvidenceFile:
+    """An EvidenceFile (not yet added) for an upload named ``filename`` holding ``data``.
+
+    Raises EvidenceRefused unless the content is a PDF, PNG or JPEG file whose name has one of
+    that type's extensions, holding between 1 byte and MAX_EVIDENCE_BYTES.
+    """
+    if not data:
+        raise EvidenceRefused(_l("The evidence file is empty."))
+    if len(data) > MAX_EVIDENCE_BYTES:
+        raise EvidenceRefused(_l("The evidence file is larger than %(mb)d MB.", mb=MAX_EVIDENCE_BYTES // (1024 * 1024)))
+    media_type = sniff_media_type(data)
+    suffix = _base_name(filename).suffix.lower()
+    if media_type is None or suffix not in EVIDENCE_TYPES[media_type][0]:
+        raise EvidenceRefused(_l("This file is not a PDF, JPEG or PNG file, whatever its name says. "
+                                 "Attach the certificate or programme as PDF, JPEG or PNG."))
+    return EvidenceFile(media_type=media_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data)
+
+
+def evidence_of(entry: LedgerEntry) -> EvidenceFile | None:
+    """The evidence file of ``entry``, bytes included, or None."""
+    return db.session.scalar(select(EvidenceFile).where(EvidenceFile.entry_id == entry.id)
+                             .options(undefer(EvidenceFile.data)))
 
 
 def can_review(reviewer: User, entry: LedgerEntry) -> bool:

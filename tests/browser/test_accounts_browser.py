@@ -101,7 +101,7 @@ def test_main_pages_have_no_accessibility_violations(browser, base_url, live_app
     context = browser.new_context(base_url=base_url, extra_http_headers={"Accept-Language": locale})
     page = context.new_page()
     try:
-        for path in ["/", "/login", "/register"]:
+        for path in ["/", "/login", "/register", "/forgot-password"]:
             page.goto(path)
             assert page.locator("html").get_attribute("lang") == locale
             assert_accessible(page, f"{path} ({locale})")
@@ -124,3 +124,43 @@ def test_main_pages_have_no_accessibility_violations(browser, base_url, live_app
         assert_accessible(page, f"profile with errors ({locale})")
     finally:
         context.close()
+
+
+def test_an_admin_made_reset_link_sets_a_new_password(browser, base_url, live_app, assert_accessible):
+    """For sites without mail: the admin makes a link on the users page and hands it over; the
+    learner follows it on a phone, sets a password and logs in with it."""
+    learner = make_account(live_app, role="learner")
+    admin = browser.new_context(base_url=base_url, extra_http_headers={"Accept-Language": "en"})
+    phone = browser.new_context(base_url=base_url, extra_http_headers={"Accept-Language": "en"},
+                                viewport={"width": 375, "height": 740})
+    try:
+        page = admin.new_page()
+        log_in(page, make_account(live_app, role="admin"))
+        page.goto(f"/admin/users?q={learner}")
+        page.get_by_role("button", name=re.compile("Make a password-reset link")).click()
+        page.wait_for_url(re.compile(r"/reset-link"))
+        assert_accessible(page, "the admin's reset link")
+        link = page.locator("#reset-link").input_value()
+        path = re.search(r"/reset-password/[\w-]+$", link).group(0)
+
+        page = phone.new_page()
+        page.goto("/forgot-password")
+        assert_accessible(page, "forgot password without mail")
+        page.goto(path)
+        assert_accessible(page, "set a new password")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+        page.locator("#new").fill("short")
+        page.locator("#confirm").fill("short")
+        page.locator("main input[type=submit]").click()
+        assert page.locator("[aria-invalid=true]").count() >= 1
+        assert_accessible(page, "set a new password, with errors")
+        page.locator("#new").fill("a new phone password")
+        page.locator("#confirm").fill("a new phone password")
+        page.locator("main input[type=submit]").click()
+        page.wait_for_url(re.compile(r"/login$"))
+        log_in(page, learner, "a new phone password")
+        page.goto(path)
+        assert "does not work any more" in page.content()
+    finally:
+        admin.close()
+        phone.close()

@@ -22,6 +22,8 @@ ENDPOINT_ACCESS = {
     "learn.index": PUBLIC,
     "auth.login": PUBLIC,
     "auth.register": PUBLIC,
+    "auth.forgot_password": PUBLIC,
+    "auth.reset_password": PUBLIC,
     "auth.logout": PUBLIC,
     "auth.set_language": PUBLIC,
     "learn.catalog": PUBLIC,
