@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from app.credentials import jsonld
 from app.credentials.pdf import render_certificate_pdf
 from app.credentials.transcript import TranscriptRow, render_transcript_pdf
 from app.extensions import db
@@ -153,6 +154,29 @@ def certificate_json(code: str):
 def issuer():
     """The issuer's controller document: the public keys that verify Sabak's credentials."""
     return jsonify(certificates.issuer_document())
+
+
+@bp.route("/issuer/keys/<multikey>")
+def issuer_key(multikey: str):
+    """One key as a Multikey document: what a verifier gets by fetching a proof's verificationMethod."""
+    try:
+        doc = certificates.key_document(multikey)
+    except NotFound:
+        abort(404)
+    response = jsonify(doc)
+    response.mimetype = "application/ld+json"
+    return response
+
+
+@bp.route("/contexts/<name>")
+def context(name: str):
+    """The JSON-LD contexts Sabak signs with, byte for byte, for verifiers that keep no copy."""
+    data = jsonld.shipped_context(name)
+    if data is None:
+        abort(404)
+    response = Response(data, mimetype="application/ld+json")
+    response.headers["Cache-Control"] = "public, max-age=86400"  # a context never changes under its URL
+    return response
 
 
 @bp.route("/credentials/status")
