@@ -175,3 +175,20 @@ def test_the_app_serves_the_contexts_it_signs_with_byte_for_byte(client):
         assert hashlib.sha256(response.data).hexdigest() == digest, url
     assert client.get("/contexts/../config.py").status_code == 404
     assert client.get("/contexts/nothing.jsonld").status_code == 404
+
+
+def test_retired_keys_keep_their_key_documents(app, client):
+    """A key listed in CREDENTIALS_PUBLIC_KEYS after a rotation still dereferences, under both ids,
+    so certificates signed with it keep verifying; a key the issuer never had does not."""
+    current_secret, current = generate_keypair()
+    retired = generate_keypair()[1]
+    app.config.update(CREDENTIALS_SIGNING_KEY=current_secret, CREDENTIALS_PUBLIC_KEYS=[retired],
+                      SABAK_BASE_URL="https://sabak.example.kg")
+    issuer = client.get("/issuer").get_json()
+    for key in (current, retired):
+        document = client.get(f"/issuer/keys/{key}").get_json()
+        assert document["id"] == f"https://sabak.example.kg/issuer/keys/{key}"
+        assert document["controller"] == "https://sabak.example.kg/issuer"
+        assert {document["id"], f"https://sabak.example.kg/issuer#{key}"} <= set(issuer["assertionMethod"])
+    assert client.get(f"/issuer/keys/{generate_keypair()[1]}").status_code == 404
+    assert client.get("/issuer/keys/not-a-key").status_code == 404
