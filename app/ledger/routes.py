@@ -138,6 +138,14 @@ def certificate_pdf(code: str):
                     headers={"Content-Disposition": f'inline; filename="sabak-certificate-{cert.code}.pdf"'})
 
 
+def _readable_by_any_verifier(response: Response) -> Response:
+    """Let verifiers running in a browser on another site (web wallets, verifier pages) read the
+    credential and the documents it points to. They are public and sent without cookies, so any
+    origin may read them; without this header the browser hides them from the verifier's page."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 @bp.route("/certificates/<code>/credential.json")
 def certificate_json(code: str):
     """The signed Open Badges 3.0 credential, for wallets and other verifiers."""
@@ -147,13 +155,13 @@ def certificate_json(code: str):
     response = jsonify(cert.credential)
     response.headers["Content-Disposition"] = f'attachment; filename="sabak-{cert.code}.json"'
     response.mimetype = "application/ld+json"
-    return response
+    return _readable_by_any_verifier(response)
 
 
 @bp.route("/issuer")
 def issuer():
     """The issuer's controller document: the public keys that verify Sabak's credentials."""
-    return jsonify(certificates.issuer_document())
+    return _readable_by_any_verifier(jsonify(certificates.issuer_document()))
 
 
 @bp.route("/issuer/keys/<multikey>")
@@ -165,7 +173,7 @@ def issuer_key(multikey: str):
         abort(404)
     response = jsonify(doc)
     response.mimetype = "application/ld+json"
-    return response
+    return _readable_by_any_verifier(response)
 
 
 @bp.route("/contexts/<name>")
@@ -176,7 +184,7 @@ def context(name: str):
         abort(404)
     response = Response(data, mimetype="application/ld+json")
     response.headers["Cache-Control"] = "public, max-age=86400"  # a context never changes under its URL
-    return response
+    return _readable_by_any_verifier(response)
 
 
 @bp.route("/credentials/status")
@@ -187,4 +195,4 @@ def status_list():
         abort(404)
     response = jsonify(doc)
     response.headers["Cache-Control"] = "no-cache"  # revocation must show at once
-    return response
+    return _readable_by_any_verifier(response)

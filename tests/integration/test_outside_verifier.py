@@ -192,3 +192,19 @@ def test_retired_keys_keep_their_key_documents(app, client):
         assert {document["id"], f"https://sabak.example.kg/issuer#{key}"} <= set(issuer["assertionMethod"])
     assert client.get(f"/issuer/keys/{generate_keypair()[1]}").status_code == 404
     assert client.get("/issuer/keys/not-a-key").status_code == 404
+
+
+def test_verifiers_in_a_browser_may_read_everything_a_credential_points_to(served):
+    """Web wallets and verifier pages fetch from their own origin; every document the
+    verification follows must carry CORS, or the browser hides it from them."""
+    cert = issue()
+    credential_url = f"{served}/certificates/{cert.code}/credential.json"
+    credential = fetch(credential_url)[1]
+    urls = [credential_url, credential["issuer"]["id"], credential["proof"]["verificationMethod"],
+            credential["credentialStatus"]["statusListCredential"]]
+    urls += [f"{served}/contexts/{name}" for name, _digest in jsonld.CONTEXT_FILES.values()]
+    for url in urls:
+        request = urllib.request.Request(url, headers={"Origin": "https://wallet.example"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.headers.get("Access-Control-Allow-Origin") == "*", url
+            assert "Set-Cookie" not in response.headers, url
