@@ -169,7 +169,7 @@ def init_key_command(path: str | None, if_missing: bool) -> None:
     target.touch(mode=0o600)
     target.write_text(secret + "\n", encoding="utf-8")
     click.echo(f"Secret key written to {target} (keep it private; back it up).")
-    click.echo(f"Public key (published at /issuer): {public}")
+    click.echo(f"Public key (published at /issuer and /issuer/keys/{public}): {public}")
     click.echo("In production set CREDENTIALS_SIGNING_KEY_FILE to that path, or CREDENTIALS_SIGNING_KEY to its content.")
 
 

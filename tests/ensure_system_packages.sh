@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the suite drives for real: chromium (browser tests), PostgreSQL (the second
-# database run), poppler-utils (render and read certificate PDFs), zbar-tools (read their QR code).
+# database run), poppler-utils (render and read certificate PDFs), zbar-tools (read their QR code),
+# nodejs and npm (tests/verifier: an outside verifier of the credentials; the test installs its
+# packages from tests/verifier/package-lock.json with `npm ci`).
 # As root, install what is missing with apt; otherwise say what will be skipped.
 set -u
 need=""
@@ -9,6 +11,8 @@ have() { command -v "$1" >/dev/null 2>&1; }
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || have initdb || need="$need postgresql"
 have pdftotext || need="$need poppler-utils"
 have zbarimg || need="$need zbar-tools"
+have node || need="$need nodejs"
+have npm || need="$need npm"
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" = "0" ] && have apt-get; then
   echo "Installing for the tests:$need"

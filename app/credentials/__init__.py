@@ -12,7 +12,8 @@ No Flask and no database here: the services build on these functions.
 See README.md in this folder for the whole API and the choices behind it.
 """
 from .dataintegrity import (
-    VerificationResult, controller_document, key_resolver, sign, verification_method_id, verify,
+    VerificationResult, controller_document, fragment_method_id, key_document, key_resolver,
+    method_ids, sign, verification_method_id, verify,
 )
 from .multikey import (
     generate_keypair, load_private_key, multikey_from_public_key, public_key_from_multikey,
@@ -21,7 +22,7 @@ from .openbadges import build_achievement_credential, holder_name
 
 __all__ = [
     "VerificationResult", "build_achievement_credential", "controller_document",
-    "generate_keypair", "holder_name", "key_resolver", "load_private_key",
-    "multikey_from_public_key", "public_key_from_multikey", "sign", "verification_method_id",
-    "verify",
+    "fragment_method_id", "generate_keypair", "holder_name", "key_document", "key_resolver",
+    "load_private_key", "method_ids", "multikey_from_public_key", "public_key_from_multikey",
+    "sign", "verification_method_id", "verify",
 ]

@@ -18,7 +18,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pyld.jsonld import JsonLdError
 
-from .jsonld import ContextNotAllowed, UnsafeDocument, canonicalize
+from .jsonld import MULTIKEY_V1, ContextNotAllowed, UnsafeDocument, canonicalize
 from .multikey import (
     KeyFormatError, load_private_key, multibase_decode, multibase_encode,
     public_key_from_multikey,
@@ -170,8 +170,15 @@ def _is_datetime(value: object) -> bool:
 
 
 def _belongs_to_issuer(method: str, issuer: object) -> bool:
+    """Whether the method is one of the issuer's: '<issuer>#<fragment>' (a key inside the
+    issuer's controlled identifier document) or '<issuer>/keys/<key>' (a key document of its own)."""
     issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
-    return isinstance(issuer_id, str) and method.split("#", 1)[0] == issuer_id
+    if not isinstance(issuer_id, str):
+        return False
+    if "#" in method:
+        return method.split("#", 1)[0] == issuer_id
+    prefix = f"{issuer_id}/keys/"
+    return method.startswith(prefix) and "/" not in method[len(prefix):] and len(method) > len(prefix)
 
 
 def _starts_with(document_context: object, proof_context: object) -> bool:
@@ -201,23 +208,61 @@ def key_resolver(keys: Mapping[str, str | bytes]) -> PublicKeyResolver:
     return resolve
 
 
+MULTIKEY_CONTEXT = MULTIKEY_V1
+CID_CONTEXT = "https://www.w3.org/ns/cid/v1"
+
+
 def verification_method_id(issuer_id: str, public_multikey: str) -> str:
-    """The verificationMethod for a key: the issuer's URL with the Multikey as fragment."""
+    """The verificationMethod for a key: '<issuer id>/keys/<public Multikey>'.
+
+    Why a URL of its own rather than a fragment of the issuer document: HTTP never sends
+    the fragment, so a verifier whose document loader simply fetches the URL (Digital
+    Bazaar's @digitalbazaar/vc and every wallet built on it) gets back whatever the path
+    serves. At this path that is the key itself, as a Multikey document with its context
+    and controller (key_document()), which is what Data Integrity hands to the cryptosuite.
+    """
+    return f"{issuer_id}/keys/{public_multikey}"
+
+
+def fragment_method_id(issuer_id: str, public_multikey: str) -> str:
+    """The verificationMethod of credentials signed before keys had URLs of their own:
+    '<issuer id>#<public Multikey>'. Still published and accepted, so they keep verifying
+    with verifiers that resolve fragments as Controlled Identifiers 1.0 describes."""
     return f"{issuer_id}#{public_multikey}"
+
+
+def method_ids(issuer_id: str, public_multikey: str) -> tuple[str, str]:
+    """Every verificationMethod id that names this key: the current form, then the old one."""
+    return verification_method_id(issuer_id, public_multikey), fragment_method_id(issuer_id, public_multikey)
+
+
+def key_document(issuer_id: str, public_multikey: str) -> dict:
+    """What dereferencing verification_method_id() yields: the Multikey, with the Multikey
+    context (which @digitalbazaar/ed25519-multikey insists on) and its controller, the issuer.
+    Raises KeyFormatError if the string is not an Ed25519 public Multikey."""
+    public_key_from_multikey(public_multikey)
+    return {
+        "@context": MULTIKEY_CONTEXT,
+        "id": verification_method_id(issuer_id, public_multikey),
+        "type": "Multikey",
+        "controller": issuer_id,
+        "publicKeyMultibase": public_multikey,
+    }
 
 
 def controller_document(issuer_id: str, public_multikeys: list[str]) -> dict:
     """What the platform serves at issuer_id so others can find its keys (W3C Controlled
-    Identifiers 1.0): each key as a Multikey allowed for assertionMethod. List retired
-    keys too, so certificates signed with them keep verifying.
+    Identifiers 1.0): each key as a Multikey allowed for assertionMethod, under both of its
+    ids (method_ids()), so credentials signed with either form verify. List retired keys
+    too, so certificates signed with them keep verifying.
     """
     methods = [
-        {"id": verification_method_id(issuer_id, key), "type": "Multikey",
-         "controller": issuer_id, "publicKeyMultibase": key}
+        {"id": method_id, "type": "Multikey", "controller": issuer_id, "publicKeyMultibase": key}
         for key in public_multikeys
+        for method_id in method_ids(issuer_id, key)
     ]
     return {
-        "@context": ["https://www.w3.org/ns/cid/v1"],
+        "@context": [CID_CONTEXT],
         "id": issuer_id,
         "verificationMethod": methods,
         "assertionMethod": [method["id"] for method in methods],

@@ -19,6 +19,7 @@ from pyld.jsonld import JsonLdProcessor
 
 CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_V3P0_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+MULTIKEY_V1 = "https://w3id.org/security/multikey/v1"
 
 # URL -> (file in contexts/, sha256 of its bytes). Nothing else is ever served.
 CONTEXT_FILES: dict[str, tuple[str, str]] = {
@@ -29,6 +30,11 @@ CONTEXT_FILES: dict[str, tuple[str, str]] = {
     OB_V3P0_CONTEXT: (
         "ob-v3p0-context-3.0.3.json",
         "ef2fa9c7846dce233cc166b43639027278be4ee44f00bb1d45c75de2dd0cd761",
+    ),
+    # The context of the key documents at /issuer/keys/<key> (dataintegrity.key_document).
+    MULTIKEY_V1: (
+        "multikey-v1.jsonld",
+        "c5f3806f8286920573221938917988a18a4cc5a09e968d29649613c7a1c2b1f6",
     ),
 }
 # Canonicalisation can be made exponential with crafted blank-node graphs: cap the input.
@@ -52,6 +58,16 @@ def _context_document(url: str) -> dict:
     if hashlib.sha256(data).hexdigest() != digest:
         raise ContextNotAllowed(f"shipped context {name} does not match its pinned sha256")
     return json.loads(data)
+
+
+def shipped_context(file_name: str) -> bytes | None:
+    """The bytes of a shipped context by its file name (served at /contexts/<file name> for
+    verifiers that may not reach the published URLs), or None if no such context is shipped."""
+    for url, (name, _digest) in CONTEXT_FILES.items():
+        if name == file_name:
+            _context_document(url)  # checks the pinned sha256
+            return resources.files(__package__).joinpath("contexts").joinpath(name).read_bytes()
+    return None
 
 
 def load_document(url: str, options: dict | None = None) -> dict:

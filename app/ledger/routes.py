@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from app.credentials import jsonld
 from app.credentials.pdf import render_certificate_pdf
 from app.credentials.transcript import TranscriptRow, render_transcript_pdf
 from app.extensions import db
@@ -144,6 +145,14 @@ def certificate_pdf(code: str):
                     headers={"Content-Disposition": f'inline; filename="sabak-certificate-{cert.code}.pdf"'})
 
 
+def _readable_by_any_verifier(response: Response) -> Response:
+    """Let verifiers running in a browser on another site (web wallets, verifier pages) read the
+    credential and the documents it points to. They are public and sent without cookies, so any
+    origin may read them; without this header the browser hides them from the verifier's page."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 @bp.route("/certificates/<code>/credential.json")
 def certificate_json(code: str):
     """The signed Open Badges 3.0 credential, for wallets and other verifiers."""
@@ -153,13 +162,36 @@ def certificate_json(code: str):
     response = jsonify(cert.credential)
     response.headers["Content-Disposition"] = f'attachment; filename="sabak-{cert.code}.json"'
     response.mimetype = "application/ld+json"
-    return response
+    return _readable_by_any_verifier(response)
 
 
 @bp.route("/issuer")
 def issuer():
     """The issuer's controller document: the public keys that verify Sabak's credentials."""
-    return jsonify(certificates.issuer_document())
+    return _readable_by_any_verifier(jsonify(certificates.issuer_document()))
+
+
+@bp.route("/issuer/keys/<multikey>")
+def issuer_key(multikey: str):
+    """One key as a Multikey document: what a verifier gets by fetching a proof's verificationMethod."""
+    try:
+        doc = certificates.key_document(multikey)
+    except NotFound:
+        abort(404)
+    response = jsonify(doc)
+    response.mimetype = "application/ld+json"
+    return _readable_by_any_verifier(response)
+
+
+@bp.route("/contexts/<name>")
+def context(name: str):
+    """The JSON-LD contexts Sabak signs with, byte for byte, for verifiers that keep no copy."""
+    data = jsonld.shipped_context(name)
+    if data is None:
+        abort(404)
+    response = Response(data, mimetype="application/ld+json")
+    response.headers["Cache-Control"] = "public, max-age=86400"  # a context never changes under its URL
+    return _readable_by_any_verifier(response)
 
 
 @bp.route("/credentials/status")
@@ -170,4 +202,4 @@ def status_list():
         abort(404)
     response = jsonify(doc)
     response.headers["Cache-Control"] = "no-cache"  # revocation must show at once
-    return response
+    return _readable_by_any_verifier(response)

@@ -74,6 +74,14 @@ def issuer_document() -> dict:
     return doc
 
 
+def key_document(public_multikey: str) -> dict:
+    """One of the issuer's keys as the Multikey document its verificationMethod URL serves
+    (/issuer/keys/<key>). Raises NotFound for a key the issuer does not vouch for."""
+    if public_multikey not in public_keys():
+        raise NotFound("The issuer has no such key.")
+    return dataintegrity.key_document(issuer_id(), public_multikey)
+
+
 # -- issuing ---------------------------------------------------------------------------------
 
 def on_course_completed(user: User, course: Course) -> list[Certificate]:
@@ -216,8 +224,9 @@ def verify(cert: Certificate) -> Verification:
     """Check the stored credential's signature against the issuer's published keys."""
     if not cert.credential:
         return Verification(cert, None, "")
-    resolver = dataintegrity.key_resolver({dataintegrity.verification_method_id(issuer_id(), k): k
-                                           for k in public_keys()})
+    # Both id forms: credentials signed before keys had URLs of their own name '/issuer#<key>'.
+    resolver = dataintegrity.key_resolver({method: k for k in public_keys()
+                                           for method in dataintegrity.method_ids(issuer_id(), k)})
     result = dataintegrity.verify(cert.credential, resolver)
     return Verification(cert, result.ok, result.reason)
 

@@ -48,6 +48,8 @@ ENDPOINT_ACCESS = {
     "ledger.certificate_pdf": PUBLIC,
     "ledger.certificate_json": PUBLIC,
     "ledger.issuer": PUBLIC,
+    "ledger.issuer_key": PUBLIC,
+    "ledger.context": PUBLIC,
     "ledger.status_list": PUBLIC,
     "learn.join_cohort": LOGIN,
     "auth.profile": LOGIN,

@@ -12,7 +12,7 @@ from pyld import jsonld
 
 from app.credentials import jsonld as offline
 from app.credentials.dataintegrity import (
-    controller_document, key_resolver, sign, verification_method_id, verify,
+    controller_document, key_document, key_resolver, sign, verification_method_id, verify,
 )
 from app.credentials.multikey import (
     KeyFormatError, b58decode, b58encode, generate_keypair, load_private_key,
@@ -372,7 +372,40 @@ def test_controller_document_lists_the_keys_for_assertion():
     document = controller_document("https://sabak.kg/issuer", keys)
     methods = {m["id"]: m["publicKeyMultibase"] for m in document["verificationMethod"]}
     assert document["assertionMethod"] == list(methods)
-    assert methods == {verification_method_id("https://sabak.kg/issuer", k): k for k in keys}
+    # Each key under both ids: its own URL (new credentials) and the fragment older ones name.
+    assert methods == {method: k for k in keys for method in (
+        f"https://sabak.kg/issuer/keys/{k}", f"https://sabak.kg/issuer#{k}")}
+    assert all(m["controller"] == "https://sabak.kg/issuer" and m["type"] == "Multikey"
+               for m in document["verificationMethod"])
+
+
+def test_the_key_document_is_a_multikey_with_its_context_and_controller():
+    """What a Data Integrity verifier gets by fetching the proof's verificationMethod URL."""
+    key = generate_keypair()[1]
+    method = verification_method_id("https://sabak.kg/issuer", key)
+    assert method == f"https://sabak.kg/issuer/keys/{key}"
+    assert key_document("https://sabak.kg/issuer", key) == {
+        "@context": "https://w3id.org/security/multikey/v1", "id": method, "type": "Multikey",
+        "controller": "https://sabak.kg/issuer", "publicKeyMultibase": key}
+    with pytest.raises(KeyFormatError):
+        key_document("https://sabak.kg/issuer", "z6Mk-not-a-key")
+
+
+@pytest.mark.parametrize("method, ok", [
+    ("https://sabak.kg/issuer/keys/{key}", True),
+    ("https://sabak.kg/issuer#{key}", True),
+    ("https://sabak.kg/issuer/keys/{key}/more", False),
+    ("https://sabak.kg/issuer/keys/", False),
+    ("https://sabak.kg/issuerx/keys/{key}", False),
+    ("https://sabak.kg/other/keys/{key}", False),
+    ("https://evil.example/issuer/keys/{key}", False),
+])
+def test_only_methods_under_the_issuer_verify(method, ok):
+    """Both id forms under the issuer are the issuer's; nothing else is, even with the right key."""
+    secret, public = generate_keypair()
+    method = method.format(key=public)
+    signed = sign(sabak_credential(), secret, method, datetime(2026, 11, 23))
+    assert verify(signed, key_resolver({method: public})).ok is ok
 
 
 # --- revocation (Bitstring Status List) -------------------------------------------------
