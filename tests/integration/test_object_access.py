@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Answer, Attempt, Certificate, Cohort, Course, LedgerEntry, Module, Question
-from app.services import attempts, cohorts, enrolment, progress, tokens
+from app.services import attempts, certificates, cohorts, enrolment, progress, tokens
 from app.services.sync import sync_all
 from tests import factories
 from tests.conftest import Auth, csrf_token_from
@@ -49,7 +49,7 @@ LIBRARIAN = factories.SAMPLE_MANIFEST.replace("audience: students", "audience: l
 ESSAY_QUIZ = factories.QUIZ.replace(
     "```quiz\n", "```quiz\n// [id:essay-1]\nExplain why AND narrows a search. {}\n\n")
 # Tables whose rows record the visit itself (rate-limit counters, sessions) rather than anybody's data.
-VISIT_TABLES = {"rate_limits", "user_sessions", "password_resets"}
+VISIT_TABLES = {"rate_limit_counters", "user_sessions"}
 # Columns that move with any change elsewhere (revisions, timestamps of the visit).
 VISIT_COLUMNS = {"learning_revision", "last_login_at", "last_used_at"}
 
@@ -110,6 +110,10 @@ def world(app, tmp_path):
         "filename": "x.png",
         "certificate_code": db.session.scalar(select(Certificate.code).where(Certificate.user_id == owner.id)),
         "join_code": cohort.join_code,
+        "multikey": certificates.public_keys()[0],
+        "name": "credentials-v2.jsonld",
+        # A password-reset link is a secret sent to its owner: the sweep tries one that is not.
+        "token": "not-a-real-reset-token",
     }
     return values
 
@@ -129,6 +133,8 @@ FORM_DATA = {
     "ledger.external": {"title": "Intruder", "provider": "x", "activity_date": "2026-01-01", "hours": "2"},
     "auth.profile": {"name": "Intruder", "locale": "en", "institution": "0"},
     "auth.create_token": {"token_name": "intruder"},
+    "auth.forgot_password": {"email": OWNER_EMAIL},
+    "auth.reset_password": {"new": "intruder-password-1", "confirm": "intruder-password-1"},
 }
 # The session the sweep walks with must stay: these would end or replace it (tested elsewhere).
 SESSION_CHANGING = {("auth.logout", "POST"), ("auth.set_language", "POST"), ("auth.login", "POST"),
