@@ -45,6 +45,33 @@ def flag_text(flag, options=()) -> str:
     return str(template) % values if template is not None else flag.code
 
 
+def page_to_return_to() -> str:
+    """Where the language switcher sends the reader back to: this page, if it can be opened again.
+
+    A page rendered by a POST (a quiz with an input error, a form sent back with its errors) has a
+    URL that answers only POST; returning there gave 405. Then the nearest page up its path that
+    answers GET is used (``/courses/c/m/attempts`` -> ``/courses/c/m``, ``/profile/password`` ->
+    ``/profile``), or the home page.
+    """
+    if request.method in ("GET", "HEAD"):
+        return request.full_path.rstrip("?")
+    from werkzeug.exceptions import HTTPException
+    from werkzeug.routing import RequestRedirect
+
+    adapter = current_app.url_map.bind("")
+    path = request.path.rstrip("/")
+    while path:
+        try:
+            adapter.match(path, method="GET")
+        except RequestRedirect:  # the same page with a trailing slash
+            return path + "/"
+        except HTTPException:  # no such page, or not one to GET: one level up
+            path = path.rsplit("/", 1)[0]
+        else:
+            return path
+    return "/"
+
+
 def response_error(qtype: str) -> str:
     return str(RESPONSE_ERRORS.get(qtype, _l("This answer could not be read. Please answer again.")))
 
@@ -82,7 +109,7 @@ def register(app: Flask) -> None:
             "current_locale": str(get_locale()),
             "language_names": LANGUAGE_NAMES,
             "languages": app.config["LANGUAGES"],
-            "current_path": request.full_path.rstrip("?") if request else "/",
+            "current_path": page_to_return_to() if request else "/",
             "track_label": cache(lambda code: str(TRACK_LABELS.get(code, code))),
             "audience_label": cache(lambda code: str(AUDIENCE_LABELS.get(code, code))),
             "kind_label": cache(lambda code: str(KIND_LABELS.get(code, code))),

@@ -12,6 +12,23 @@ from tests.browser.test_accounts_browser import log_in, make_account
 pytestmark = pytest.mark.browser
 
 
+def assert_buttons_look_like_buttons(page, label):
+    """Every submit control styled as a button is drawn as one: filled or outlined in the brand
+    colour, as wide as its text, not a white box stretched like a text field (the field styles once
+    reached the ``input type=submit`` of forms laid out in a row)."""
+    looks = page.evaluate("""() => [...document.querySelectorAll('main .button')].map(el => {
+        const s = getComputedStyle(el);
+        return {text: el.value || el.textContent.trim(), background: s.backgroundColor,
+                border: s.borderTopColor, width: el.getBoundingClientRect().width,
+                parent: el.parentElement.getBoundingClientRect().width, weight: s.fontWeight};
+    })""")
+    assert looks, f"{label}: no buttons found"
+    for look in looks:
+        assert look["border"] != "rgb(105, 114, 127)", f"{label}: {look} has a text field's border"
+        assert int(look["weight"]) >= 600, f"{label}: {look} is not bold like a button"
+        assert look["width"] < look["parent"] * 0.9 or look["parent"] < 200, f"{label}: {look} is stretched"
+
+
 def test_cohort_join_quiz_matrix_essay_csv(browser, base_url, live_app, assert_accessible):
     teacher = browser.new_context(base_url=base_url, accept_downloads=True)
     learner = browser.new_context(base_url=base_url)
@@ -31,9 +48,11 @@ def test_cohort_join_quiz_matrix_essay_csv(browser, base_url, live_app, assert_a
         t.locator("form[action$='/courses'] input[type=submit]").click()
         code = t.locator(".join-code").inner_text().strip()
         assert_accessible(t, "cohort page")
+        assert_buttons_look_like_buttons(t, "cohort page")
 
         # The learner joins with the code and takes the quiz, essay included.
         log_in(s, make_account(live_app, "learner"))
+        assert_buttons_look_like_buttons(s, "dashboard")
         s.locator("#code").fill(code.lower())
         s.locator("form[action='/cohorts/join'] input[type=submit]").click()
         s.wait_for_url(re.compile(r"/dashboard$"))

@@ -41,6 +41,48 @@ def test_the_switcher_refuses_foreign_redirects_and_unknown_languages(client):
     assert html_lang(client.get("/")) == "ru"
 
 
+NEXT_RE = re.compile(r'name="next" value="([^"]*)"')
+
+
+def test_switching_language_on_a_page_rendered_by_a_post_returns_to_a_page_that_opens(client, auth, post_form):
+    """The profile's password form sent back with an error is a page at /profile/password, which
+    answers only POST: the switcher must send the reader to /profile, not into a 405."""
+    auth.login(role="learner")
+    page = post_form("/profile/password", {"pw-current": "wrong", "pw-new": "short", "pw-confirm": "short"},
+                     token_page="/profile")
+    assert page.status_code == 400
+    target = NEXT_RE.search(page.get_data(as_text=True)).group(1)
+    assert target == "/profile"
+    switched = client.post("/language", data={"locale": "ky", "next": target,
+                                              "csrf_token": csrf_token_from(page.get_data(as_text=True))})
+    assert client.get(switched.location).status_code == 200
+
+
+def test_every_post_only_route_offers_a_page_that_opens_with_get(app):
+    """The rule, for every route a form can post to: the switcher's target answers GET."""
+    from werkzeug.exceptions import MethodNotAllowed, NotFound
+    from werkzeug.routing import RequestRedirect
+
+    from app.templating import page_to_return_to
+
+    adapter = app.url_map.bind("")
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods or "POST" not in rule.methods:
+            continue
+        path = re.sub(r"<(?:int:)?\w+>", lambda m: "1" if m.group(0).startswith("<int") else "x", rule.rule)
+        with app.test_request_context(path, method="POST"):
+            target = page_to_return_to()
+        try:
+            adapter.match(target, method="GET")
+        except RequestRedirect:
+            pass
+        except (MethodNotAllowed, NotFound) as exc:
+            raise AssertionError(f"{rule.rule} -> {target}: {exc}") from None
+        checked += 1
+    assert checked > 20
+
+
 def test_a_users_saved_language_wins(client, auth):
     user = factories.make_user(email="l@example.kg", locale="en")
     db.session.commit()
