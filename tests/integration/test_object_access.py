@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import re
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import select
@@ -110,6 +111,7 @@ def world(app, tmp_path):
         "filename": "x.png",
         "certificate_code": db.session.scalar(select(Certificate.code).where(Certificate.user_id == owner.id)),
         "join_code": cohort.join_code,
+        "teacher_email": teacher.email,
         "multikey": certificates.public_keys()[0],
         "name": "credentials-v2.jsonld",
         # A password-reset link is a secret sent to its owner: the sweep tries one that is not.
@@ -224,3 +226,39 @@ def test_nobody_reaches_or_changes_another_users_objects(app, world, who):
             if difference:
                 problems.append(f"{where}: changed {sorted(difference)}")
     assert not problems, "\n".join(problems)
+
+
+class _Ids(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.ids += [value for name, value in attrs if name == "id" and value]
+
+
+@pytest.mark.parametrize("who", ["owner", "teacher", "admin"])
+def test_no_page_repeats_an_id(app, world, who):
+    """An id names one element (labels, skip links and ARIA point at it): every page the owner,
+    their teacher and an admin can open, filled with real objects, uses each id once."""
+    client = app.test_client()
+    if who == "owner":
+        Auth(client).login(OWNER_EMAIL)
+    elif who == "teacher":
+        Auth(client).login(world["teacher_email"])
+    else:
+        Auth(client).login(role="admin")
+    problems, pages = [], 0
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if "GET" not in rule.methods:
+            continue
+        response = client.get(url_for_rule(rule, world))
+        if response.status_code != 200 or response.mimetype != "text/html":
+            continue
+        pages += 1
+        parser = _Ids()
+        parser.feed(response.get_data(as_text=True))
+        repeated = sorted({i for i in parser.ids if parser.ids.count(i) > 1})
+        if repeated:
+            problems.append(f"{rule.endpoint}: {repeated}")
+    assert pages > 10 and not problems, "\n".join(problems)
