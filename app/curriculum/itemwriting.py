@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import posixpath
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,7 @@ REPEAT_TEXT = 0.85
 REPEAT_PART = 0.5
 
 _TAG_RE = re.compile(r"<[^>]+>")
+LineOf = Callable[["_Placed"], int]
 _WORD_RE = re.compile(r"\w+")
 
 
@@ -64,8 +65,14 @@ def check_item_writing(loads: Mapping[str, ModuleLoad], base: str) -> list[Diagn
         diags += _longest_key(mine, path, "this quiz", lambda p: p.question.line)
         diags += _one_sided_truefalse(mine, path, "this quiz", lambda p: p.question.line)
         diags += _all_but_one_right(mine, path)
-    diags += _longest_key(placed, manifest, "this course", lambda p: 0)
-    diags += _one_sided_truefalse(placed, manifest, "this course", lambda p: 0)
+    # The course as a whole catches a habit spread thinly over many small quizzes; when the
+    # questions of a kind sit in one quiz, it would only repeat that quiz's warning.
+    single = [p for p in placed if _keyed_longest(p.question) is not None]
+    if len({p.filename for p in single}) > 1:
+        diags += _longest_key(single, manifest, "this course", lambda p: 0)
+    statements = [p for p in placed if p.question.type is QuestionType.TRUEFALSE]
+    if len({p.filename for p in statements}) > 1:
+        diags += _one_sided_truefalse(statements, manifest, "this course", lambda p: 0)
     diags += _assessment_repeats(placed, base)
     return diags
 
@@ -94,7 +101,7 @@ def _keyed_longest(question: Any) -> bool | None:
 
 
 def _longest_key(placed: list[_Placed], path: str, scope: str,
-                 line_of: Any) -> list[Diagnostic]:
+                 line_of: LineOf) -> list[Diagnostic]:
     judged = [(p, _keyed_longest(p.question)) for p in placed]
     judged = [(p, longest) for p, longest in judged if longest is not None]
     longest = sum(1 for _, is_longest in judged if is_longest)
@@ -107,7 +114,7 @@ def _longest_key(placed: list[_Placed], path: str, scope: str,
 
 
 def _one_sided_truefalse(placed: list[_Placed], path: str, scope: str,
-                         line_of: Any) -> list[Diagnostic]:
+                         line_of: LineOf) -> list[Diagnostic]:
     keys = [p for p in placed if p.question.type is QuestionType.TRUEFALSE]
     true = sum(1 for p in keys if p.question.answer)
     side, count = ("true", true) if true * 2 >= len(keys) else ("false", len(keys) - true)
@@ -116,8 +123,8 @@ def _one_sided_truefalse(placed: list[_Placed], path: str, scope: str,
     first = next(p for p in keys if bool(p.question.answer) == (side == "true"))
     return [warning(path, line_of(first), (
         f"{count} of {len(keys)} true/false statements in {scope} are {side} (more than "
-        f"{TRUEFALSE_SHARE:.0%}); learners who always answer '{side}' pass, so rewrite some "
-        "statements so that about half are true"))]
+        f"{TRUEFALSE_SHARE:.0%}); always answering '{side}' scores {count / len(keys):.0%}, "
+        "so rewrite some statements so that about half are true"))]
 
 
 def _all_but_one_right(placed: Iterable[_Placed], path: str) -> list[Diagnostic]:

@@ -53,13 +53,25 @@ def test_longest_right_option_in_most_questions_of_a_quiz(tmp_path: Path) -> Non
     quiz = "\n".join([choice("a", LONG, SHORT), choice("b", LONG, SHORT),
                       choice("c", LONG, SHORT), choice("d", "short", SHORT)])
     diags = course(tmp_path, {"01-one.md": module(quiz)})
+    # One quiz: the course-wide figures would only repeat the quiz's, so they are not shown.
     assert formatted(diags) == [
         "courses/demo/01-one.md:11: warning: the right option is the longest in 3 of 4 "
         "single-answer questions in this quiz (more than half); learners can guess by length, "
-        "so write wrong options as full and careful as the right one",
-        "courses/demo/course.yml:0: warning: the right option is the longest in 3 of 4 "
-        "single-answer questions in this course (more than half); learners can guess by "
-        "length, so write wrong options as full and careful as the right one"]
+        "so write wrong options as full and careful as the right one"]
+
+
+def test_longest_right_option_in_two_quizzes_is_reported_for_each_and_the_course(
+        tmp_path: Path) -> None:
+    quiz = "\n".join([choice(f"a{i}", LONG, SHORT) for i in range(4)])
+    diags = course(tmp_path, {"01-one.md": module(quiz),
+                              "02-two.md": module(quiz.replace("[id:a", "[id:b"))})
+    assert [(d.path, d.line, d.message.split(" (")[0]) for d in diags] == [
+        ("courses/demo/01-one.md", 11, "the right option is the longest in 4 of 4 "
+                                       "single-answer questions in this quiz"),
+        ("courses/demo/02-two.md", 11, "the right option is the longest in 4 of 4 "
+                                       "single-answer questions in this quiz"),
+        ("courses/demo/course.yml", 0, "the right option is the longest in 8 of 8 "
+                                       "single-answer questions in this course")]
 
 
 def test_longest_right_option_in_half_or_in_small_quizzes_is_silent(tmp_path: Path) -> None:
@@ -98,10 +110,7 @@ def test_truefalse_keys_mostly_one_way(tmp_path: Path) -> None:
     diags = course(tmp_path, {"01-one.md": module(quiz)})
     assert formatted(diags) == [
         "courses/demo/01-one.md:14: warning: 4 of 5 true/false statements in this quiz are "
-        "false (more than 70%); learners who always answer 'false' pass, so rewrite some "
-        "statements so that about half are true",
-        "courses/demo/course.yml:0: warning: 4 of 5 true/false statements in this course are "
-        "false (more than 70%); learners who always answer 'false' pass, so rewrite some "
+        "false (more than 70%); always answering 'false' scores 80%, so rewrite some "
         "statements so that about half are true"]
 
 
@@ -192,7 +201,10 @@ def test_item_writing_warnings_reach_the_checker_report(tmp_path: Path) -> None:
     (folder / "01-one.md").write_text(module(quiz), encoding="utf-8")
     result = load_courses([tmp_path / "courses"])
     assert not result.has_errors and [c.slug for c in result.courses] == ["demo"]
-    assert sum("true/false statements" in d.message for d in result.diagnostics) == 2
+    assert [d.format() for d in result.diagnostics] == [
+        f"{tmp_path.as_posix()}/courses/demo/01-one.md:11: warning: 5 of 5 true/false "
+        "statements in this quiz are true (more than 70%); always answering 'true' scores "
+        "100%, so rewrite some statements so that about half are true"]
 
 
 def test_every_item_writing_message_is_explained_in_the_doc() -> None:
