@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import Diagnostic, error, has_errors, warning
+from .itemwriting import check_item_writing
 from .manifest import SLUG_RE, Manifest, parse_yaml_mapping, validate_manifest
 from .markdown import MODULE_FILE_RE, FragmentRef, LinkContext
 from .modules import ModuleLoad, ParsedModule, QuizSettings, decode_utf8, load_module
@@ -181,6 +182,7 @@ def load_course(folder: Path, display_root: str) -> tuple[ParsedCourse | None, l
         diags += result.diagnostics
     diags += _check_fragments(loads, base)
     diags += _check_question_ids(loads, base)
+    diags += check_item_writing(loads, base)
     if manifest is None or has_errors(diags):
         return None, sorted(diags)
     modules = sorted((r.module for r in loads.values() if r.module), key=lambda m: m.position)
