@@ -384,7 +384,8 @@ def feedback_withheld(user: User, module: Module, course) -> bool:
     posttest (any attempt): seen earlier, they would teach the posttest's answers, and the
     learning gain would measure the feedback rather than the course. A course may opt out in
     course.yml (``pretest_feedback: immediate``), and a course with no posttest has nothing to
-    protect. ``course``: the Course or the curriculum copy's row of it. One statement at most.
+    protect. ``course``: the Course or the curriculum copy's row of it. Reads nothing for any
+    other module; for a pretest, whether the learner took a posttest, then whether one exists.
     """
     if module.kind != "pretest" or getattr(course, "pretest_feedback", "after-posttest") == "immediate":
         return False
