@@ -35,8 +35,8 @@ translations-compile: install
 
 # Re-extract strings from the code and merge them into the three catalogs (for developers).
 translations: install
-	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i app/translations/messages.pot -d app/translations
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -k lazy_gettext -w 100 -o app/translations/messages.pot .
+	$(BIN)/pybabel update -w 100 --no-fuzzy-matching --ignore-obsolete -i app/translations/messages.pot -d app/translations
 	$(BIN)/python -m app.i18n_check --fill-english
 
 translations-check: install

@@ -152,6 +152,7 @@ def register(app: Flask) -> None:
         return Markup("".join(parts))
 
     app.template_filter("hours")(hours_filter)
+    app.template_filter("two_decimals")(two_decimals)
 
 
 def fragments(items, macro) -> Markup:
@@ -313,6 +314,15 @@ def hours_filter(value: float | int | None) -> str:
     if value is None:
         return ""
     return _format_tenths(round(float(value), 1), str(get_locale()))
+
+
+def two_decimals(value: float | None) -> str:
+    """A ratio (a learning gain, a discrimination index) with exactly two decimals in the reader's notation (0.667 -> '0.67',
+    '0,67' in Russian; 0.7 -> '0.70'). Not tenths: one decimal turns 0.667 into 0.7, which
+    reads as the usual "high gain" threshold the group has not reached."""
+    if value is None:
+        return ""
+    return format_decimal(round(float(value), 2), format="#,##0.00", locale=str(get_locale()))
 
 
 @lru_cache(maxsize=8192)

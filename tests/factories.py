@@ -65,6 +65,7 @@ summary: Короткий курс о поиске.
 audience: students
 track: information-literacy
 hours: 2
+practical_minutes: 90  # with the modules' 30 min, the 2 h (120 min) the course claims
 pass_mark: 70
 outcomes:
   - Составлять поисковый запрос

@@ -111,16 +111,17 @@ def normalized_gain(pre: float | None, post: float | None) -> float | None:
 def learning_gain(pre_attempts: Iterable[FormAttempt], post_attempts: Iterable[FormAttempt],
                   pre_tags: Mapping[str, Sequence[str]], post_tags: Mapping[str, Sequence[str]], *,
                   pre_policy: AttemptPolicy | str = AttemptPolicy.FIRST,
-                  post_policy: AttemptPolicy | str = AttemptPolicy.BEST) -> GainReport:
+                  post_policy: AttemptPolicy | str = AttemptPolicy.FIRST) -> GainReport:
     """Pre score, post score and normalized gain, per learner and for the cohort, overall and
     per tag.
 
     Arguments: every attempt at the pretest and at the posttest; ``pre_tags`` and ``post_tags``
     map each form's question idents to their tags; ``pre_policy`` (default FIRST: the pretest
     measures what the learner knew before the course, and a second pretest attempt has already
-    seen the first one's feedback) and ``post_policy`` (default BEST: the posttest measures what
-    the learner can show at the end, and the course lets them retry until they can). ALL is
-    refused: a gain pairs one score with one score.
+    seen the first one's feedback) and ``post_policy`` (default FIRST too: the best of several
+    posttest attempts measures, besides learning, the luck of retrying the same questions after
+    their feedback, and only ever raises the gain; one attempt against one attempt is what Hake's
+    gain compares). ALL is refused: a gain pairs one score with one score.
     Result: a ``GainReport``. Raises ``ValueError`` for the ALL policy.
     """
     pre_policy, post_policy = AttemptPolicy(pre_policy), AttemptPolicy(post_policy)

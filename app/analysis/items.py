@@ -114,8 +114,12 @@ class Thresholds:
       hand-countable alternative for small classes.
     - Few responses: under 10 answers every figure is one learner away from another verdict.
     - A distractor is "unused" when its share is at most ``unused_distractor_share`` (0: nobody
-      chose it) among at least 10 answers. Haladyna & Downing (1993, Educ. Psychol. Meas. 53,
-      999-1010) call a distractor non-functioning below 5%; set 0.05 to follow them.
+      chose it) among at least 5 answers. Haladyna & Downing (1993, Educ. Psychol. Meas. 53,
+      999-1010) call a distractor non-functioning below 5%; set 0.05 to follow them. Why 5 and
+      not the 10 of "few responses": a group of 5 that all pass over an option is a finding the
+      page promises to show ("nobody chooses this"), and the few-responses flag beside it
+      already says how much to trust it; below 5 (a learner or two) every option they did not
+      pick would be flagged, which says nothing about the option.
     - "Strong learners pick a wrong option" needs at least 2 choosers: one learner's slip is not
       a pattern.
     """
@@ -127,7 +131,7 @@ class Thresholds:
     point_biserial_min_n: int = 30
     upper_lower_share: float = KELLEY_SHARE
     few_responses: int = 10
-    unused_distractor_min_n: int = 10
+    unused_distractor_min_n: int = 5
     unused_distractor_share: float = 0.0
     strong_distractor_min_choosers: int = 2
 

@@ -113,14 +113,22 @@ SCHEMAS: dict[str, Any] = {
     },
     "AnswerResult": _obj({
         "question_id": {"type": "string"},
-        "status": {"type": "string", "enum": ["correct", "partial", "incorrect", "pending", "ungraded", "unanswered"]},
+        "status": {"type": "string", "enum": ["correct", "partial", "incorrect", "pending", "ungraded", "unanswered",
+                                              "withheld"],
+                   "description": "withheld: a pre-test's result, held back until the learner takes the post-test."},
         "fraction": _nullable("number", minimum=0, maximum=1),
+        "mark": _nullable("number", minimum=0, maximum=100,
+                          description="The question's own mark in percent (an essay's: the instructor's grade); "
+                                      "null while it waits for grading, when not graded or withheld."),
+        "comment": _nullable("string", description="The instructor's comment on this answer."),
         "feedback_html": {"type": "array", "items": {"type": "string"}},
         "general_feedback_html": {"type": "string"},
     }),
     "AttemptSummary": _obj({
         "course": {"type": "string"}, "module": {"type": "string"}, "number": {"type": "integer", "minimum": 1},
-        "score": {"type": "number"}, "passed": {"type": "boolean"}, "pending": {"type": "boolean"},
+        "score": {"type": "number", "description": "Percent over the graded questions; a waiting essay counts 0."},
+        "auto_score": {"type": "number", "description": "Percent over the automatically graded questions."},
+        "passed": {"type": "boolean"}, "pending": {"type": "boolean"},
         "submitted_at": TIMESTAMP,
     }),
     "AttemptList": _obj({"attempts": {"type": "array", "items": _ref("AttemptSummary")}}),
@@ -153,7 +161,9 @@ SCHEMAS: dict[str, Any] = {
 }
 SCHEMAS["AttemptResult"] = _obj({
     **SCHEMAS["AttemptSummary"]["properties"],
-    "auto_score": {"type": "number"}, "pass_mark": {"type": "integer"},
+    "pass_mark": {"type": "integer"},
+    "feedback_withheld": {"type": "boolean",
+                          "description": "A pre-test before the post-test: right answers and feedback are held back."},
     "answers": {"type": "array", "items": _ref("AnswerResult")},
 })
 
@@ -241,6 +251,12 @@ def _paths() -> dict[str, Any]:
             "A module's quiz: questions without answers or feedback", "getQuiz", "Quiz", security=LOGIN,
             errors=(401, 403, 404), parameters=[SLUG_PARAM, MODULE_PARAM]),
         "/api/v1/courses/{slug}/modules/{module}/attempts": {"post": attempts_post},
+        "/api/v1/courses/{slug}/modules/{module}/attempts/{number}": _get(
+            "One of my attempts with each answer's mark, comment and feedback (a pre-test's held back "
+            "until I take the post-test)", "getAttempt", "AttemptResult", security=LOGIN, errors=(401, 404),
+            parameters=[SLUG_PARAM, MODULE_PARAM,
+                        {"name": "number", "in": "path", "required": True,
+                         "schema": {"type": "integer", "minimum": 1}}]),
         "/api/v1/me/progress": _get("Progress in my active courses", "myProgress", "ProgressList",
                                     security=LOGIN, errors=(401,)),
         "/api/v1/me/attempts": _get("My quiz attempts, newest first", "myAttempts", "AttemptList",

@@ -171,8 +171,23 @@ def submit_attempt(slug: str, module: str):
     if submitted.module_id != page.module.id:
         return error_response(409, _("This idempotency_key was already used for another quiz."))
     attempt = db.session.get(Attempt, submitted.id)
-    body = serializers.attempt_result(attempt, attempt_service.review(attempt))
-    return jsonify(body), 200 if submitted.replayed else 201
+    return jsonify(_attempt_body(page, attempt)), 200 if submitted.replayed else 201
+
+
+@bp.route("/courses/<slug>/modules/<module>/attempts/<int:number>")
+@login_required
+def attempt(slug: str, module: str, number: int):
+    page = _module_page(slug, module)
+    found = attempt_service.attempt_for(current_user, page.module, number)
+    if found is None:
+        return error_response(404, _("There is no such attempt."))
+    return jsonify(_attempt_body(page, found))
+
+
+def _attempt_body(page, attempt: Attempt) -> dict[str, Any]:
+    """The attempt as its result page shows it, a pretest's feedback held back alike."""
+    withheld = attempt_service.feedback_withheld(current_user, page.module, page.course)
+    return serializers.attempt_result(attempt, attempt_service.review(attempt, withheld), withheld)
 
 
 def _attempt_request(questions) -> tuple[str, dict[int, Any]]:

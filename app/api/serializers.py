@@ -98,15 +98,21 @@ def quiz_question(item) -> dict[str, Any]:
     return data
 
 
-def attempt_result(attempt: Attempt, review_items) -> dict[str, Any]:
+def attempt_result(attempt: Attempt, review_items, withheld: bool = False) -> dict[str, Any]:
+    """An attempt with each answer's status, own ``mark`` (percent; an essay's is the
+    instructor's grade) and ``comment``, as the learner's result page shows them: with
+    ``withheld`` (a pretest before the posttest, attempts.feedback_withheld) no answer's
+    right-or-wrong, fraction, mark or feedback is sent."""
     module = attempt.module
     return {
         "course": module.course.slug, "module": module.slug, **attempt_summary_fields(attempt),
-        "auto_score": attempt.auto_score, "pass_mark": attempt.pass_mark,
+        "pass_mark": attempt.pass_mark, "feedback_withheld": withheld,
         "answers": [
             {
                 "question_id": item.answer.question_snapshot.get("ident") or item.answer.question.ident,
-                "status": item.answer.status, "fraction": item.answer.fraction,
+                "status": item.status,
+                "fraction": None if item.status == "withheld" else item.answer.fraction,
+                "mark": item.mark, "comment": item.comment,
                 "feedback_html": list(item.feedback_html), "general_feedback_html": item.general_feedback_html,
             }
             for item in review_items
@@ -115,8 +121,9 @@ def attempt_result(attempt: Attempt, review_items) -> dict[str, Any]:
 
 
 def attempt_summary_fields(attempt: Attempt) -> dict[str, Any]:
-    return {"number": attempt.number, "score": attempt.score, "passed": bool(attempt.is_passed),
-            "pending": bool(attempt.is_pending), "submitted_at": iso(attempt.submitted_at)}
+    return {"number": attempt.number, "score": attempt.score, "auto_score": attempt.auto_score,
+            "passed": bool(attempt.is_passed), "pending": bool(attempt.is_pending),
+            "submitted_at": iso(attempt.submitted_at)}
 
 
 def attempt_summary(attempt: Attempt) -> dict[str, Any]:

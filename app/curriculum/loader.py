@@ -11,10 +11,11 @@ from typing import Any
 
 from .diagnostics import Diagnostic, error, has_errors, warning
 from .itemwriting import check_item_writing
+from .hours import check_hours
 from .manifest import SLUG_RE, Manifest, parse_yaml_mapping, validate_manifest
 from .markdown import MODULE_FILE_RE, FragmentRef, LinkContext
 from .modules import ModuleLoad, ParsedModule, QuizSettings, decode_utf8, load_module
-from .tracks import TRACKS_FILE, ParsedTrack, load_tracks
+from .tracks import TRACKS_FILE, ParsedTrack, check_reachable_levels, load_tracks
 
 __all__ = [
     "CheckResult", "ParsedCourse", "ParsedModule", "QuizSettings", "content_hash",
@@ -31,7 +32,9 @@ class ParsedCourse:
     ``hours`` (continuing-education hours), ``pass_mark`` (0-100), ``outcomes`` and ``tags``
     (lists of text), ``translation_of`` (slug of the original course or None), ``modules``
     (ordered by position), ``folder`` (path on disk), ``content_hash`` (sha256 hex over
-    course.yml, every .md file and every media file, names included).
+    course.yml, every .md file and every media file, names included), ``practical_minutes``
+    (declared work outside the modules, which with the modules' minutes supports ``hours``) and
+    ``pretest_feedback`` ("after-posttest" or "immediate": when a pretest's answers are shown).
     """
 
     slug: str
@@ -48,6 +51,8 @@ class ParsedCourse:
     modules: list[ParsedModule]
     folder: Path
     content_hash: str
+    practical_minutes: int = 0
+    pretest_feedback: str = "after-posttest"
 
 
 @dataclass
@@ -183,13 +188,16 @@ def load_course(folder: Path, display_root: str) -> tuple[ParsedCourse | None, l
     diags += _check_fragments(loads, base)
     diags += _check_question_ids(loads, base)
     diags += check_item_writing(loads, base)
+    modules = sorted((r.module for r in loads.values() if r.module), key=lambda m: m.position)
+    if manifest is not None:
+        diags += check_hours(manifest, modules, _join(base, "course.yml"))
     if manifest is None or has_errors(diags):
         return None, sorted(diags)
-    modules = sorted((r.module for r in loads.values() if r.module), key=lambda m: m.position)
     course = ParsedCourse(folder.name, manifest.title, manifest.language, manifest.summary,
                           manifest.audience, manifest.track, manifest.hours, manifest.pass_mark,
                           manifest.outcomes, manifest.tags, manifest.translation_of, modules,
-                          folder, content_hash(folder))
+                          folder, content_hash(folder), manifest.practical_minutes,
+                          manifest.pretest_feedback)
     return course, sorted(diags)
 
 
@@ -304,7 +312,7 @@ def load_courses(paths: list[Path]) -> CheckResult:
             infos.append(_folder_info(folder, _join(root, folder.name)))
     cross = _check_duplicates(loaded) + _check_translations(infos, paths)
     diags += cross
-    tracks, track_diags = _load_root_tracks(paths, infos)
+    tracks, track_diags = _load_root_tracks(paths, infos, _broken_bases(infos, diags))
     diags += track_diags
     bad = {d.path for d in diags if d.is_error}
     failed, good = [], []
@@ -314,9 +322,19 @@ def load_courses(paths: list[Path]) -> CheckResult:
     return CheckResult(good, sorted(set(failed)), sorted(set(diags)), len(loaded), tracks)
 
 
-def _load_root_tracks(paths: list[Path], infos: list[_FolderInfo],
+def _broken_bases(infos: list[_FolderInfo], diags: list[Diagnostic]) -> set[str]:
+    """The course folders (display paths) with at least one error."""
+    bad = {d.path for d in diags if d.is_error}
+    return {info.base for info in infos
+            if any(p == info.base or p.startswith(info.base + "/") for p in bad)}
+
+
+def _load_root_tracks(paths: list[Path], infos: list[_FolderInfo], broken: set[str],
                       ) -> tuple[list[ParsedTrack], list[Diagnostic]]:
-    """tracks.yml of each courses root given, cross-checked with the ``track:`` of its courses."""
+    """tracks.yml of each courses root given, cross-checked with the ``track:`` of its courses:
+    which tracks they name, and whether their hours reach every level. A track that no course
+    uses (already reported) or that a course with errors uses (its hours are not known) is not
+    judged on its levels."""
     tracks: list[ParsedTrack] = []
     diags: list[Diagnostic] = []
     seen: set[Path] = set()
@@ -333,7 +351,26 @@ def _load_root_tracks(paths: list[Path], infos: list[_FolderInfo],
         found, found_diags = load_tracks(path / TRACKS_FILE, _join(root, TRACKS_FILE), uses)
         tracks += found
         diags += found_diags
+        siblings = [info for info in infos if posixpath.dirname(info.base) == root]
+        unknown = {info.track for info in siblings if info.base in broken}
+        judged = [t for t in found if t.id in uses and t.id not in unknown]
+        diags += check_reachable_levels(judged, _track_hours(siblings), _join(root, TRACKS_FILE))
     return tracks, diags
+
+
+def _track_hours(infos: list[_FolderInfo]) -> dict[str, float]:
+    """{track id: hours of its courses}, a course and its translations counted once (at the
+    most any of them gives: the checker warns separately when they disagree)."""
+    courses: dict[tuple[str, str], float] = {}
+    for info in infos:
+        if info.track is None or not _number(info.hours) or info.hours < 0:
+            continue
+        key = (info.track, info.translation_of or info.slug)
+        courses[key] = max(courses.get(key, 0.0), float(info.hours))
+    totals: dict[str, float] = {}
+    for (track, _), hours in courses.items():
+        totals[track] = totals.get(track, 0.0) + hours
+    return totals
 
 
 def _check_duplicates(loaded: list[tuple[str, str, ParsedCourse | None]]) -> list[Diagnostic]:
@@ -364,6 +401,8 @@ class _FolderInfo:
     module_slugs: tuple[str, ...]
     track: str | None = None  # only a value written like a slug (else manifest.py reports it)
     track_line: int = 1
+    hours: Any = None  # as written (manifest.py judges it)
+    hours_line: int = 1
 
 
 def _folder_info(folder: Path, base: str) -> _FolderInfo:
@@ -371,7 +410,7 @@ def _folder_info(folder: Path, base: str) -> _FolderInfo:
     slugs = tuple(m.group(2) for m in sorted(
         (MODULE_FILE_RE.match(p.name) for p in folder.iterdir() if p.is_file()),
         key=lambda m: int(m.group(1)) if m else 0) if m)
-    translation_of, line, language, track = None, 1, None, None
+    translation_of, line, language, track, hours = None, 1, None, None, None
     try:
         text = (folder / "course.yml").read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError):
@@ -383,8 +422,9 @@ def _folder_info(folder: Path, base: str) -> _FolderInfo:
         line, language = doc.line("translation_of", 1), doc.data.get("language")
         value = doc.data.get("track")
         track = value if isinstance(value, str) and SLUG_RE.match(value) else None
+        hours = doc.data.get("hours", 0)
     return _FolderInfo(folder.name, base, translation_of, line, language, slugs, track,
-                       doc.line("track", 1))
+                       doc.line("track", 1), hours, doc.line("hours", line))
 
 
 def _check_translations(infos: list[_FolderInfo], paths: list[Path]) -> list[Diagnostic]:
@@ -407,6 +447,10 @@ def _check_translations(infos: list[_FolderInfo], paths: list[Path]) -> list[Dia
     return diags
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _compare_translation(info: _FolderInfo, original: _FolderInfo,
                          path: str) -> list[Diagnostic]:
     """Warnings when a translation's modules or language do not match its original."""
@@ -421,6 +465,12 @@ def _compare_translation(info: _FolderInfo, original: _FolderInfo,
             "same modules in another order" if not missing and not extra else "") if part)
         diags.append(warning(path, info.line, f"modules differ from '{original.slug}' "
                              f"({detail}); a translation uses the same module slugs"))
+    if _number(info.hours) and _number(original.hours) and float(info.hours) != float(original.hours):
+        # Another language of the same course is the same work: the same credit, whichever a
+        # learner takes.
+        diags.append(warning(path, info.hours_line, f"'hours' is {float(info.hours):g} but "
+                             f"'{original.slug}' gives {float(original.hours):g}; a translation "
+                             "is the same course and gives the same hours"))
     if info.language is not None and info.language == original.language:
         diags.append(warning(path, info.line, f"translation has the same language as "
                              f"'{original.slug}' ({info.language}); check 'language'"))

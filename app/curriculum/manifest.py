@@ -14,7 +14,11 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGES = ("ru", "ky", "en")
 AUDIENCES = ("students", "librarians", "all")
 MANIFEST_KEYS = ("title", "language", "summary", "audience", "track", "hours", "pass_mark",
-                 "outcomes", "tags", "translation_of")
+                 "outcomes", "tags", "translation_of", "practical_minutes", "pretest_feedback")
+# When a pretest's right answers and option feedback may be shown: only once the learner has
+# taken the posttest (the default: seen earlier, they would teach the posttest's answers and
+# inflate the gain), or right after each pretest attempt (a course that measures no gain).
+PRETEST_FEEDBACK = ("after-posttest", "immediate")
 
 
 @dataclass
@@ -127,6 +131,9 @@ class Manifest:
     outcomes: list[str]
     tags: list[str]
     translation_of: str | None
+    practical_minutes: int = 0
+    pretest_feedback: str = PRETEST_FEEDBACK[0]
+    hours_line: int = 1
 
 
 def _text(doc: YamlMapping, key: str, path: str, diags: list[Diagnostic],
@@ -183,6 +190,17 @@ def _numbers(doc: YamlMapping, path: str, diags: list[Diagnostic]) -> tuple[floa
     return float(hours), int(pass_mark)
 
 
+def _practical_minutes(doc: YamlMapping, path: str, diags: list[Diagnostic]) -> int:
+    """Time the course asks for outside its modules (a practical assignment), in minutes."""
+    value = (doc.data or {}).get("practical_minutes", 0)
+    if not is_int(value) or value < 0:
+        diags.append(error(path, doc.line("practical_minutes", 1),
+                           f"'practical_minutes' is '{value}'; use a whole number of minutes, 0 or "
+                           "more, for practical work the course asks for outside its modules"))
+        return 0
+    return int(value)
+
+
 def _identifier(doc: YamlMapping, key: str, path: str, diags: list[Diagnostic],
                 what: str) -> str | None:
     value = doc.data.get(key) if doc.data else None
@@ -221,10 +239,14 @@ def validate_manifest(text: str, path: str, slug: str) -> tuple[Manifest | None,
     outcomes = _string_list(doc, "outcomes", path, diags)
     tags = _string_list(doc, "tags", path, diags)
     translation_of = _identifier(doc, "translation_of", path, diags, "course slug")
+    practical_minutes = _practical_minutes(doc, path, diags)
+    pretest_feedback = _choice(doc, "pretest_feedback", PRETEST_FEEDBACK, path, diags,
+                               default=PRETEST_FEEDBACK[0])
     if translation_of == slug:
         diags.append(error(path, doc.line("translation_of", 1),
                            "'translation_of' names this course itself; give the original's slug"))
     if any(d.is_error for d in diags):
         return None, diags
     return Manifest(title or "", language or "", summary or "", audience or "all", track,
-                    hours, pass_mark, outcomes, tags, translation_of), diags
+                    hours, pass_mark, outcomes, tags, translation_of, practical_minutes,
+                    pretest_feedback or PRETEST_FEEDBACK[0], doc.line("hours", 1)), diags

@@ -5,7 +5,7 @@ import difflib
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ class ParsedLevel:
     id: str
     title: dict[str, str]
     hours: float
+    line: int = field(default=0, compare=False)  # of its 'hours' in tracks.yml, for diagnostics
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,30 @@ def parse_tracks(text: str, path: str) -> tuple[list[ParsedTrack], list[tuple[st
     if has_errors(reader.diags):
         tracks = []
     return tracks, defined, reader.diags
+
+
+def check_reachable_levels(tracks: list[ParsedTrack], course_hours: Mapping[str, float],
+                           path: str) -> list[Diagnostic]:
+    """Warnings for levels that the courses of their track cannot reach.
+
+    Args:
+        tracks: the parsed tracks.
+        course_hours: {track id: the hours of its courses, each course counted once whatever
+            its translations}.
+        path: display path of tracks.yml.
+    Why: a level above every course of its track promises a learner what the programme cannot
+    give; it is reachable only with other learning, which the level's title does not say.
+    """
+    diags = []
+    for track in tracks:
+        total = course_hours.get(track.id, 0.0)
+        for level in track.levels:
+            if level.hours > total + 1e-9:
+                diags.append(warning(path, level.line, (
+                    f"level '{level.id}' of track '{track.id}' needs {level.hours:g} hours, but "
+                    f"the track's courses give {total:g} (each course once, whatever its "
+                    "translations); lower the level's hours or add courses to the track")))
+    return diags
 
 
 def check_track_uses(defined: list[tuple[str, int]], uses: TrackUses,
@@ -309,7 +334,7 @@ class _Reader:
         hours = self._hours(keys, where, line)
         if level_id is None or title is None or hours is None:
             return None
-        return ParsedLevel(level_id, title, hours)
+        return ParsedLevel(level_id, title, hours, self._hours_line(item))
 
     def _level_id(self, keys: dict[str, tuple[int, yaml.Node]], where: str, line: int,
                   track_id: str, ids: dict[str, int]) -> str | None:

@@ -240,8 +240,9 @@ def attempt_result(slug: str, module_slug: str, number: int):
     if attempt is None:
         abort(404)
     quiz_left = attempt_service.attempts_left(current_user, page.module)
+    withheld = attempt_service.feedback_withheld(current_user, page.module, page.course)
     return render_template("learn/attempt.html", page=page, attempt=attempt, attempts_left=quiz_left,
-                           items=attempt_service.review(attempt))
+                           items=attempt_service.review(attempt, withheld), withheld=withheld)
 
 
 @bp.route("/join/<code>")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -30,6 +30,10 @@ class Course(TimestampMixin, db.Model):
     outcomes: Mapped[list] = mapped_column(JSON, default=list)
     tags: Mapped[list] = mapped_column(JSON, default=list)
     translation_of: Mapped[str | None] = mapped_column(String(100), index=True)
+    # When a pretest's answers and option feedback are shown: "after-posttest" or "immediate"
+    # (course.yml; app.services.attempts.feedback_withheld).
+    pretest_feedback: Mapped[str] = mapped_column(String(20), default="after-posttest",
+                                                  server_default=text("'after-posttest'"))
     content_hash: Mapped[str] = mapped_column(String(64))
     source_dir: Mapped[str] = mapped_column(String(500))
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime())

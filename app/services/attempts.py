@@ -336,9 +336,17 @@ def feedback_items(rendered: dict, parsed: ParsedQuestion, response: Any, score:
     return [source[k] for k in keys if 0 <= k < len(source) and source[k]]
 
 
+GRADED = ("correct", "partial", "incorrect")
+
+
 @dataclass
 class ReviewItem:
-    """One answered question on the result page, built only from the answer's snapshot."""
+    """One answered question on the result page, built only from the answer's snapshot.
+
+    ``mark``: the question's own mark in percent (an essay's is the instructor's grade), None
+    while it waits or when it is withheld; ``comment``: the instructor's comment, if any;
+    ``withheld``: whether the result and feedback are held back (a pretest, ``feedback_withheld``).
+    """
 
     number: int
     answer: Answer
@@ -346,14 +354,53 @@ class ReviewItem:
     qtype: str
     chosen_html: list[str]  # what the learner chose, as safe HTML or plain text
     chosen_is_html: bool
-    pairs: list[tuple[str, str, bool]]  # matching: (left html, chosen text, right?)
+    pairs: list[tuple[str, str, bool | None]]  # matching: (left html, chosen text, right? or None)
     feedback_html: list[str]
     general_feedback_html: str
+    mark: float | None = None
+    comment: str | None = None
+    withheld: bool = False
+
+    @property
+    def status(self) -> str:
+        """The answer's status as the learner may see it: "withheld" instead of whether it was
+        right when the result is held back (an essay's grade is no key and is always shown)."""
+        if self.withheld and self.answer.status in GRADED and self.qtype != QuestionType.ESSAY.value:
+            return "withheld"
+        return self.answer.status
 
 
-def review(attempt: Attempt) -> list[ReviewItem]:
-    """The result page of an attempt. Shows the learner's own answers, their result and the
-    feedback for what they chose; it does not reveal the key of questions they got wrong."""
+_POSTTESTS = select(Module.id).where(Module.course_id == bindparam("course_id"), Module.kind == "posttest",
+                                     Module.retired_at.is_(None))
+_TOOK_POSTTEST = select(Attempt.id).where(Attempt.user_id == bindparam("user_id"),
+                                          Attempt.module_id.in_(_POSTTESTS.scalar_subquery())).limit(1)
+_HAS_POSTTEST = _POSTTESTS.limit(1)
+
+
+def feedback_withheld(user: User, module: Module, course) -> bool:
+    """Whether an attempt at ``module`` must be shown without its right answers and feedback.
+
+    A pretest's answers and option feedback wait until the learner has taken the course's
+    posttest (any attempt): seen earlier, they would teach the posttest's answers, and the
+    learning gain would measure the feedback rather than the course. A course may opt out in
+    course.yml (``pretest_feedback: immediate``), and a course with no posttest has nothing to
+    protect. ``course``: the Course or the curriculum copy's row of it. Reads nothing for any
+    other module; for a pretest, whether the learner took a posttest, then whether one exists.
+    """
+    if module.kind != "pretest" or getattr(course, "pretest_feedback", "after-posttest") == "immediate":
+        return False
+    params = {"user_id": user.id, "course_id": course.id}
+    if db.session.execute(_TOOK_POSTTEST, params).first() is not None:
+        return False
+    return db.session.execute(_HAS_POSTTEST, params).first() is not None
+
+
+def review(attempt: Attempt, withheld: bool = False) -> list[ReviewItem]:
+    """The result page of an attempt. Shows the learner's own answers, their result, each
+    question's mark and the instructor's comment, and the feedback for what they chose; it does
+    not reveal the key of questions they got wrong. With ``withheld`` (``feedback_withheld``) it
+    shows only what the learner answered: no right or wrong, no mark, no feedback, so none of
+    it is in the page at all (an essay's grade and comment are still shown)."""
     items = []
     for number, answer in enumerate(attempt.answers, start=1):
         rendered, data, response = answer.rendered_snapshot, answer.question_snapshot, answer.response
@@ -368,10 +415,15 @@ def review(attempt: Attempt) -> list[ReviewItem]:
             elif qtype == QuestionType.MATCHING.value:
                 for index, left_html in rendered["pairs_left"]:
                     given = response.get(str(index), "")
-                    pairs.append((left_html, given, given == data["pairs"][index]["right"]))
+                    right = None if withheld else given == data["pairs"][index]["right"]
+                    pairs.append((left_html, given, right))
             else:
                 chosen = [str(response)]
-        general = rendered.get("general_feedback", "") if answer.status != "unanswered" else ""
+        hide = withheld and qtype != QuestionType.ESSAY.value
+        general = rendered.get("general_feedback", "") if answer.status != "unanswered" and not hide else ""
+        feedback = [] if hide else list(answer.feedback or [])
+        mark = (round(100 * answer.fraction, 2)
+                if answer.status in GRADED and answer.fraction is not None and not hide else None)
         items.append(ReviewItem(number, answer, rendered["stem"], qtype, chosen, is_html, pairs,
-                                list(answer.feedback or []), general))
+                                feedback, general, mark, answer.grader_comment, hide))
     return items

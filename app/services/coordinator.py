@@ -119,8 +119,9 @@ def _sum(key: str, rows: list[Row]) -> Row:
 def _gains_by_institution(filters: Filters) -> dict[int | None, list[float]]:
     """Each learner's normalised gain on every course with a pretest and a posttest, by institution.
 
-    Uses the first pretest attempt and the best posttest attempt (see app.analysis); learners
-    who took only one of the two are left out, as a gain needs both.
+    Uses the first pretest attempt and the first posttest attempt, as the instructors' report
+    does (app.analysis.gain, docs/learning-gain.md); learners who took only one of the two are
+    left out, as a gain needs both.
     """
     from app.analysis.gain import normalized_gain
 
@@ -136,12 +137,12 @@ def _gains_by_institution(filters: Filters) -> dict[int | None, list[float]]:
         entry = per_learner.setdefault((user_id, course_id), {"inst": inst_id, "pre": None, "post": None})
         if kind == "pretest" and (entry["pre"] is None or number < entry["pre"][0]):
             entry["pre"] = (number, score)
-        if kind == "posttest" and (entry["post"] is None or score > entry["post"]):
-            entry["post"] = score
+        if kind == "posttest" and (entry["post"] is None or number < entry["post"][0]):
+            entry["post"] = (number, score)
     result: dict[int | None, list[float]] = {}
     for entry in per_learner.values():
         if entry["pre"] is not None and entry["post"] is not None:
-            g = normalized_gain(entry["pre"][1], entry["post"])
+            g = normalized_gain(entry["pre"][1], entry["post"][1])
             if g is not None:
                 result.setdefault(entry["inst"], []).append(g)
     return result

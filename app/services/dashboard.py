@@ -100,7 +100,7 @@ _ALL_PROGRESS = (
            _progress.visited_at.is_not(None).label("visited_at"), _progress.attempt_count, _progress.best_score)
     .where(_progress.user_id == bindparam("user_id")))
 _LATEST_ATTEMPTS = (
-    select(_attempts.number, _attempts.score, _attempts.is_passed, _attempts.is_pending, _attempts.submitted_at,
+    select(_attempts.number, _attempts.score, _attempts.auto_score, _attempts.is_passed, _attempts.is_pending, _attempts.submitted_at,
            _modules.slug.label("module_slug"), _modules.title.label("module_title"),
            _courses.slug.label("course_slug"), _courses.language.label("course_language"))
     .join_from(Attempt.__table__, Module.__table__, _modules.id == _attempts.module_id)

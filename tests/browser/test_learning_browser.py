@@ -139,3 +139,43 @@ def test_bytes_on_the_wire_first_visit_and_a_lesson(page, live_app):
     # Before compression the stylesheet is 16 KB and this lesson's HTML about 40 KB.
     assert sum(first.values()) < 12 * 1024, first
     assert sum(lesson.values()) < 15 * 1024, lesson
+
+
+def test_waiting_essay_and_withheld_pretest_results_are_accessible(browser, base_url, live_app, assert_accessible):
+    """The two result pages issue #22 changed, at a phone's width: an essay waiting for its grade
+    (neutral, the automatic part's score) and a pretest before the posttest (no right answers)."""
+    context = browser.new_context(base_url=base_url, viewport={"width": 375, "height": 800},
+                                  extra_http_headers={"Accept-Language": "en"})
+    page = context.new_page()
+    try:
+        log_in(page, make_account(live_app))
+        page.goto("/courses/essay-course")
+        page.locator("form[action$='/enrol'] button").click()
+        page.goto("/courses/essay-course/boolean")
+        page.locator("textarea").fill("Both words must be in the record.")
+        page.get_by_label("AND", exact=True).check()
+        page.locator("input[value=true]").check()
+        page.locator(".quiz-form button[type=submit]").click()
+        page.wait_for_url(re.compile(r"/attempts/1$"))
+        assert page.locator(".result-summary.pending").count() == 1
+        assert page.locator(".result-summary.failed").count() == 0
+        assert "The automatically graded part scored 100%." in page.content()
+        assert_accessible(page, "result waiting for an essay's grade")
+
+        page.goto("/courses/il-foundations-en")
+        page.locator("form[action$='/enrol'] button").click()
+        page.goto("/courses/il-foundations-en/pretest")
+        questions = page.locator(".quiz-form fieldset")
+        for i in range(questions.count()):  # the first option of every choice question
+            options = questions.nth(i).locator("input[type=radio], input[type=checkbox]")
+            if options.count():
+                options.first.check()
+        page.locator(".quiz-form button[type=submit]").click()
+        page.wait_for_url(re.compile(r"/attempts/1$"))
+        assert "shown after you take the course’s post-test" in page.content()
+        assert page.locator(".review .feedback, .review .badge-done, .review .mark").count() == 0
+        assert page.locator(".review .badge", has_text="Answered").count() >= 1
+        assert_accessible(page, "pretest result before the posttest")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    finally:
+        context.close()

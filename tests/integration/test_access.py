@@ -62,6 +62,7 @@ ENDPOINT_ACCESS = {
     "api.leave": LOGIN,
     "api.quiz": LOGIN,
     "api.submit_attempt": LOGIN,
+    "api.attempt": LOGIN,
     "api.my_progress": LOGIN,
     "api.my_attempts": LOGIN,
     "auth.create_token": LOGIN,

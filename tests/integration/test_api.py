@@ -276,7 +276,7 @@ def test_pass_then_progress_and_attempts(api, course):
     assert list(entry) == ["course", "title", "modules_total", "modules_done", "percent", "enrolled_at",
                            "completed_at", "modules"]  # in the serializer's order
     attempts = api.get("/me/attempts", status=200).get_json()["attempts"]
-    assert attempts == [{"course": "sample-course", "module": "boolean", "number": 1, "score": 100.0,
+    assert attempts == [{"course": "sample-course", "module": "boolean", "number": 1, "score": 100.0, "auto_score": 100.0,
                          "passed": True, "pending": False, "submitted_at": result["submitted_at"]}]
     detail = api.get("/courses/sample-course").get_json()
     assert detail["modules"][1]["my_status"] == "done" and detail["modules"][1]["my_best_score"] == 100.0

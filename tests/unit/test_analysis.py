@@ -116,9 +116,11 @@ def test_easy_multichoice(report):
     assert (b.count, b.share, b.mean_total) == (1, approx(1 / 6), approx(25))  # L5 alone
     assert (c.count, c.share, c.mean_total) == (0, 0.0, None)
     assert d.count == 0
-    # n = 6 < 10: "few responses"; and an unused distractor is only flagged from n >= 10
-    assert q1.flag_codes == ("few-responses",)
+    # n = 6 < 10: "few responses"; C and D are chosen by 0 of 6 (n >= 5): "nobody chooses"
+    assert q1.flag_codes == ("few-responses", "unused-distractor", "unused-distractor")
     assert q1.flags[0].numbers == {"n": 6}
+    assert [(f.option, f.numbers) for f in q1.flags[1:]] == [(2, {"n": 6, "count": 0}),
+                                                             (3, {"n": 6, "count": 0})]
 
 
 def test_truefalse(report):
@@ -161,7 +163,9 @@ def test_multiresponse_with_an_unanswered_learner(report):
     assert (c.count, c.mean_total) == (1, approx(25))  # L5; one chooser is below the minimum 2
     assert d.count == 0
     assert q4.full_marks_mean_total == approx(87.5)  # L1 and L2 have full marks
-    assert q4.flag_codes == ("few-responses",)
+    # D: chosen by 0 of 6 (L4's unanswered row counts in n, choosing nothing)
+    assert q4.flag_codes == ("few-responses", "unused-distractor")
+    assert q4.flags[1].option == 3
 
 
 # --- Data set 2: ten learners, the flags that need n >= 10 ---------------------------------------
@@ -338,7 +342,8 @@ def post(learner, f, number=1):
 # Bek        1 1 1 1       100   1 1 1 0       75   None (pre = 100)
 # Cholpon    1 1 0 0       50    0 1 1 0       50   0/50 = 0
 # Dana       pretest only; Erlan posttest only.
-# Ana's second pretest (100) is ignored (FIRST); her second posttest (25) loses to 75 (BEST).
+# Ana's second pretest (100) is ignored (FIRST); her first posttest (75) counts (FIRST), not
+# her later one (25), listed first here so the order of the rows cannot decide.
 PRE = [pre("Ana", (1, 0, 0, 0)), pre("Bek", (1, 1, 1, 1)), pre("Cholpon", (1, 1, 0, 0)),
        pre("Ana", (1, 1, 1, 1), number=2), pre("Dana", (0, 0, 0, 0))]
 POST = [post("Ana", (1, 0, 0, 0), number=2), post("Erlan", (1, 1, 1, 1)), post("Ana", (1, 1, 0, 1)),
@@ -390,6 +395,31 @@ def test_cohort_gains(gains):
     # forms not parallel for these tags: reported, with nobody paired
     assert (gains.pre_only_tags, gains.post_only_tags) == (("value",), ("scholarship",))
     assert gains.by_tag["value"].n == 0 and gains.by_tag["value"].gain_of_means is None
+
+
+def test_the_first_posttest_attempt_counts_not_the_best():
+    # Timur: pre 1 of 4 = 25%; posttest attempt 1: 2 of 4 = 50%, attempt 2: 4 of 4 = 100%.
+    # First attempt: g = (50 - 25) / (100 - 25) = 25 / 75 = 0.333; the best would give
+    # (100 - 25) / 75 = 1.0, a gain the learner showed only after seeing the feedback.
+    report = learning_gain([pre("Timur", (1, 0, 0, 0))],
+                           [post("Timur", (1, 1, 1, 1), number=2), post("Timur", (1, 1, 0, 0))],
+                           PRE_TAGS, POST_TAGS)
+    (timur,) = report.learners
+    assert report.post_policy is AttemptPolicy.FIRST
+    assert (timur.overall.pre, timur.overall.post, timur.overall.gain) == (25, 50, approx(1 / 3))
+
+
+def test_unused_distractor_from_five_answers():
+    # [A*, B, C, D]; five learners: A, A, A, B, C. D is chosen by 0 of 5 -> flagged; with four
+    # learners (A, A, B, C) D is chosen by 0 of 4, below the minimum of 5 -> not flagged.
+    q = QuestionMeta("q", "multichoice", ("A", "B", "C", "D"), frozenset({0}), SRC, 1)
+    picks = [0, 0, 0, 1, 2]
+    five = [AttemptRow(i, 100 if c == 0 else 0, {"q": ans(1 if c == 0 else 0, [c])}) for i, c in enumerate(picks)]
+    (item,) = analyse_quiz(five, [q]).items
+    assert item.flag_codes == ("few-responses", "unused-distractor")
+    assert (item.flags[1].option, item.flags[1].numbers) == (3, {"n": 5, "count": 0})
+    (item4,) = analyse_quiz(five[1:], [q]).items
+    assert item4.flag_codes == ("few-responses",)
 
 
 def test_gain_policies_are_parameters():
