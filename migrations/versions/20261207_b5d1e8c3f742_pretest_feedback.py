@@ -5,7 +5,7 @@ pretest does not teach the posttest's answers) or "immediate" (course.yml opts o
 courses get the default; the next sync writes each course's own value.
 
 Revision ID: b5d1e8c3f742
-Revises: 8e4b2d6f0a19
+Revises: b7e3c51a9d42
 Create Date: 2026-12-07 20:00:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b5d1e8c3f742'
-down_revision = '8e4b2d6f0a19'
+down_revision = 'b7e3c51a9d42'
 branch_labels = None
 depends_on = None
 
