@@ -231,8 +231,9 @@ def reissue(cert: Certificate) -> Certificate:
 
     Reissuing a revoked course certificate restores its credit: its hours count again, and the
     track levels they reach are certified again. Raises CertificateError when the certificate
-    was already reissued, or when the course for credit has another valid certificate (a
-    duplicate of a translation, merged away, must not come back as a second one).
+    was already reissued, when the course for credit has another valid certificate (a
+    duplicate of a translation, merged away, must not come back as a second one), or for a
+    level the learner's counted hours no longer reach.
     """
     if db.session.scalar(select(Certificate.id).where(Certificate.reissue_of_id == cert.id).limit(1)):
         raise CertificateError(_l("This certificate was already reissued; reissue the newest one."))
@@ -240,6 +241,8 @@ def reissue(cert: Certificate) -> Certificate:
     if key is not None and any(other.id != cert.id and not other.is_revoked
                                for other in credit.course_certificates(cert.user_id, key)):
         raise CertificateError(_l("This course already has a valid certificate for this learner."))
+    if cert.kind == "track-level" and cert.track and not _level_reached(cert):
+        raise CertificateError(_l("The learner's counted hours no longer reach this level."))
     was_revoked = cert.is_revoked
     if not was_revoked:  # replaced, not withdrawn: its credit stays where it is
         cert.revoked_at, cert.revoke_reason = utcnow(), f"Reissued as a new certificate on {utcnow():%Y-%m-%d}"
@@ -253,6 +256,12 @@ def reissue(cert: Certificate) -> Certificate:
         if track:
             issue_track_levels(cert.user, track)
     return new
+
+
+def _level_reached(cert: Certificate) -> bool:
+    track = db.session.scalar(select(Track).where(Track.slug == cert.track))
+    needed = next((level["hours"] for level in (track.levels if track else []) if level["id"] == cert.level), cert.hours)
+    return credit.track_hours(cert.user_id, cert.track) >= needed
 
 
 def reissued_ids(certs: list[Certificate]) -> set[int]:

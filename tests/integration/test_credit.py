@@ -344,6 +344,15 @@ def test_the_migration_merges_duplicate_credit_and_withdraws_revoked_credit(app,
     (row,) = [r for r in rows if r[1] == "Copyright"]
     assert "Авторское право" in row[6] and "8" in row[6]
     assert "Авторское право" in client.get("/credentials").get_data(as_text=True)
+    text = pdf_text(client)
+    if text is not None:
+        assert "Авторское право" in text and ": 14\n" in text and ": 22\n" not in text
+    # The merged duplicate cannot come back as a second valid certificate, nor the level that
+    # the corrected hours do not reach.
+    for cert in (second, intermediate):
+        with pytest.raises(certificates.CertificateError):
+            certificates.reissue(cert)
+    db.session.rollback()
     # A new completion of the translation still adds nothing: the unique key holds.
     complete(a, db.session.get(Course, ids["lib-ru"]))
     assert counted(a) == 14
