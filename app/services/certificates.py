@@ -213,8 +213,7 @@ def _revoke_unreached_levels(user: User, track_slug: str, because: Certificate) 
     """Revoke the learner's valid level certificates on a track that their counted hours no
     longer reach, saying which revocation took the hours away."""
     hours = credit.track_hours(user.id, track_slug)
-    track = db.session.scalar(select(Track).where(Track.slug == track_slug))
-    needed = {level["id"]: level["hours"] for level in (track.levels if track else [])}
+    needed = _hours_needed(track_slug)
     for cert in db.session.scalars(select(Certificate).where(
             Certificate.user_id == user.id, Certificate.kind == "track-level", Certificate.track == track_slug,
             Certificate.revoked_at.is_(None))):
@@ -258,9 +257,14 @@ def reissue(cert: Certificate) -> Certificate:
     return new
 
 
+def _hours_needed(track_slug: str) -> dict[str, float]:
+    """{level id: hours to reach it} of a track (none when the track is unknown)."""
+    track = db.session.scalar(select(Track).where(Track.slug == track_slug))
+    return {level["id"]: level["hours"] for level in (track.levels if track else [])}
+
+
 def _level_reached(cert: Certificate) -> bool:
-    track = db.session.scalar(select(Track).where(Track.slug == cert.track))
-    needed = next((level["hours"] for level in (track.levels if track else []) if level["id"] == cert.level), cert.hours)
+    needed = _hours_needed(cert.track).get(cert.level, cert.hours)
     return credit.track_hours(cert.user_id, cert.track) >= needed
 
 
