@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import Diagnostic, error, has_errors, warning
-from .manifest import SLUG_RE, Manifest, parse_yaml_mapping, validate_manifest
+from .manifest import SLUG_RE, Manifest, is_number, parse_yaml_mapping, validate_manifest
 from .markdown import MODULE_FILE_RE, FragmentRef, LinkContext
 from .modules import ModuleLoad, ParsedModule, QuizSettings, decode_utf8, load_module
 from .tracks import TRACKS_FILE, ParsedTrack, load_tracks
@@ -362,6 +362,7 @@ class _FolderInfo:
     module_slugs: tuple[str, ...]
     track: str | None = None  # only a value written like a slug (else manifest.py reports it)
     track_line: int = 1
+    hours: Any = None  # as written; compared with the original's only when both are numbers
 
 
 def _folder_info(folder: Path, base: str) -> _FolderInfo:
@@ -381,8 +382,9 @@ def _folder_info(folder: Path, base: str) -> _FolderInfo:
         line, language = doc.line("translation_of", 1), doc.data.get("language")
         value = doc.data.get("track")
         track = value if isinstance(value, str) and SLUG_RE.match(value) else None
+    hours = doc.data.get("hours") if doc.data else None
     return _FolderInfo(folder.name, base, translation_of, line, language, slugs, track,
-                       doc.line("track", 1))
+                       doc.line("track", 1), hours)
 
 
 def _check_translations(infos: list[_FolderInfo], paths: list[Path]) -> list[Diagnostic]:
@@ -426,6 +428,14 @@ def _compare_translation(info: _FolderInfo, original: _FolderInfo,
             "same modules in another order" if not missing and not extra else "") if part)
         diags.append(warning(path, info.line, f"modules differ from '{original.slug}' "
                              f"({detail}); a translation uses the same module slugs"))
+    if info.track != original.track:
+        diags.append(warning(path, info.line, f"track differs from '{original.slug}' "
+                             f"({info.track or 'none'} vs {original.track or 'none'}); a "
+                             "translation is the same course for credit, on the same track"))
+    if is_number(info.hours) and is_number(original.hours) and info.hours != original.hours:
+        diags.append(warning(path, info.line, f"hours differ from '{original.slug}' "
+                             f"({info.hours:g} vs {original.hours:g}); a translation is the same "
+                             "course for credit and gives the same hours"))
     if info.language is not None and info.language == original.language:
         diags.append(warning(path, info.line, f"translation has the same language as "
                              f"'{original.slug}' ({info.language}); check 'language'"))

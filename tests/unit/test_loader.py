@@ -604,3 +604,19 @@ def test_a_translation_must_name_the_original_not_another_translation(tmp_path):
     assert [(d.path.split("/")[-2:], d.line, d.severity) for d in chain] == [(["lib-ky", "course.yml"], 4, E)]
     assert "translation_of: lib-ru" in chain[0].message
     assert result.failed == ["lib-ky"] and sorted(c.slug for c in result.courses) == ["lib-en", "lib-ru"]
+
+
+def test_a_translation_with_other_hours_or_another_track_is_warned(tmp_path):
+    """Translations are one course for credit: the hours credited would depend on which
+    language the learner finished first, and the track on which one they took."""
+    write_course(tmp_path, "lib-ru", {"course.yml": "title: T\nlanguage: ru\nsummary: S\nhours: 6\ntrack: a-track\n",
+                                      "01-one.md": LESSON})
+    write_course(tmp_path, "lib-en", {"course.yml": MANIFEST + "hours: 8\ntrack: b-track\ntranslation_of: lib-ru\n",
+                                      "01-one.md": LESSON})
+    write_course(tmp_path, "lib-ky", {"course.yml": "title: T\nlanguage: ky\nsummary: S\nhours: 6.0\ntrack: a-track\n"
+                                                    "translation_of: lib-ru\n", "01-one.md": LESSON})
+    result = load_courses([tmp_path])
+    found = {(d.path.split("/")[-2], d.severity, d.message.split(";")[0]) for d in result.diagnostics
+             if "differ" in d.message}
+    assert found == {("lib-en", W, "hours differ from 'lib-ru' (8 vs 6)"),
+                     ("lib-en", W, "track differs from 'lib-ru' (b-track vs a-track)")}
