@@ -53,10 +53,14 @@ def render_transcript_pdf(*, holder_name: str, rows: list[TranscriptRow], totals
         for width, text in zip(widths, cells):
             pdf.cell(width, 6, _fit(pdf, text, width - 1))
         pdf.ln()
-        if row.note:
+        # A status too long for its column ("revoked on 2026-12-07" in Kyrgyz) is cut there, so
+        # it is written out in full below the row, with the note.
+        status_cut = pdf.get_string_width(row.status) > widths[-1] - 1
+        note = " ".join(part for part in (row.status + "." if status_cut else "", row.note) if part)
+        if note:
             pdf.set_font(FONT, "", 8)
             pdf.set_x(pdf.l_margin + widths[0])
-            pdf.multi_cell(sum(widths[1:]), 4, row.note, new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(sum(widths[1:]), 4, note, new_x="LMARGIN", new_y="NEXT")
             pdf.set_font(FONT, "", 9)
     pdf.ln(4)
     pdf.set_font(FONT, "B", 11)
