@@ -135,6 +135,10 @@ def register(app: Flask) -> None:
     def date_filter(value: datetime | None, fmt: str = "long") -> str:
         return _formatted(format_date, value, fmt, str(get_locale()), str(get_timezone())) if value else ""
 
+    @app.template_filter("language_name")
+    def language_name(code: str) -> str:
+        return LANGUAGE_NAMES.get(code, code)
+
     @app.template_filter("render_shared")
     def render_shared(items, render, memo: dict, by_value: bool = False) -> Markup:
         """``render(item)`` for each item, joined; an item seen before (in ``memo``) is not

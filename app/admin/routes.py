@@ -122,7 +122,8 @@ def certificates_list():
 
     query = request.args.get("q", "").strip()
     found = cert_service.search(query) if query else cert_service.recent()
-    return render_template("admin/certificates.html", certificates=found, query=query, form=RevokeForm())
+    return render_template("admin/certificates.html", certificates=found, query=query, form=RevokeForm(),
+                           reissued=cert_service.reissued_ids(found))
 
 
 @bp.route("/certificates/<int:cert_id>/revoke", methods=["POST"])
@@ -149,7 +150,11 @@ def reissue_certificate(cert_id: int):
 
     cert = db.session.get(Certificate, cert_id) or abort(404)
     if ActionForm().validate_on_submit():
-        new = cert_service.reissue(cert)
+        try:
+            new = cert_service.reissue(cert)
+        except cert_service.CertificateError as exc:
+            flash(str(exc.message), "error")
+            return redirect(url_for("admin.certificates_list", q=cert.code))
         db.session.commit()
         flash(_("Reissued as %(code)s; the old certificate is revoked.", code=new.code), "success")
         return redirect(url_for("admin.certificates_list", q=new.code))

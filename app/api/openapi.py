@@ -142,6 +142,30 @@ SCHEMAS: dict[str, Any] = {
         "modules": {"type": "array", "items": _ref("ModuleProgress")},
     }),
     "ProgressList": _obj({"courses": {"type": "array", "items": _ref("CourseProgress")}}),
+    "CreditEntry": _obj({
+        "source": {"type": "string", "enum": ["course", "external"]}, "course": _nullable("string"),
+        "title": {"type": "string"}, "track": _nullable("string"),
+        "activity_date": {"type": "string", "format": "date"}, "hours": {"type": "number"},
+        "status": {"type": "string", "enum": ["approved", "pending", "rejected", "revoked"]},
+        "counted": {"type": "boolean"}, "revoked_at": {**TIMESTAMP, "type": ["string", "null"]},
+    }),
+    "CreditCertificate": _obj({
+        "code": {"type": "string"}, "kind": {"type": "string", "enum": ["course", "track-level"]},
+        "course": _nullable("string"), "track": _nullable("string"), "level": _nullable("string"),
+        "hours": {"type": "number"}, "language": {"type": "string"},
+        "other_languages": {"type": "array", "items": {"type": "string"}},
+        "issued_at": TIMESTAMP, "revoked_at": {**TIMESTAMP, "type": ["string", "null"]},
+    }),
+    "Credit": _obj({
+        "total_hours": {"type": "number", "description": "Counted hours: approved, not revoked, a course and "
+                                                          "its translations once"},
+        "by_year": {"type": "array", "items": _obj({"year": {"type": "integer"}, "hours": {"type": "number"}})},
+        "tracks": {"type": "array", "items": _obj({
+            "track": {"type": "string"}, "hours": {"type": "number"}, "level": _nullable("string"),
+            "next_level": _nullable("string"), "hours_left": {"type": "number"}})},
+        "entries": {"type": "array", "items": _ref("CreditEntry")},
+        "certificates": {"type": "array", "items": _ref("CreditCertificate")},
+    }),
     "MatrixCell": _obj({"status": _ref("ModuleStatus"), "best_score": SCORE,
                         "attempts": {"type": "integer", "minimum": 0}}),
     "MatrixLearner": _obj({
@@ -259,6 +283,8 @@ def _paths() -> dict[str, Any]:
                          "schema": {"type": "integer", "minimum": 1}}]),
         "/api/v1/me/progress": _get("Progress in my active courses", "myProgress", "ProgressList",
                                     security=LOGIN, errors=(401,)),
+        "/api/v1/me/credit": _get("My credit hours, track levels and certificates (the transcript's figures)",
+                                  "myCredit", "Credit", security=LOGIN, errors=(401,)),
         "/api/v1/me/attempts": _get("My quiz attempts, newest first", "myAttempts", "AttemptList",
                                     security=LOGIN, errors=(401,)),
         "/api/v1/teach/cohorts/{cohort_id}/courses/{slug}/progress": _get(

@@ -231,6 +231,15 @@ def my_progress():
     return current_app.response_class(body, mimetype=current_app.json.mimetype)
 
 
+@bp.route("/me/credit")
+@login_required
+def my_credit():
+    from app.services import certificates, ledger
+
+    mine = certificates.certificates_of(current_user)
+    return jsonify(serializers.credit(ledger.ledger_for(current_user), mine, certificates.other_languages(mine)))
+
+
 @bp.route("/me/attempts")
 @login_required
 def my_attempts():

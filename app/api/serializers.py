@@ -13,6 +13,7 @@ from typing import Any
 from app.curriculum.questions import QuestionType
 from app.models.catalog import Course
 from app.models.learning import Attempt
+from app.services import credit as credit_rule
 from app.services.attempts import CHOICE_TYPES, QuizView
 from app.services.catalog import CourseCard, CoursePage
 from app.services.dashboard import CourseProgress
@@ -186,4 +187,24 @@ def matrix(m) -> dict[str, Any]:
         } for row in m.rows],
         "totals": [{"module": t.module.slug, "done": t.done, "attempted": t.attempted, "mean_best": t.mean_best}
                    for t in m.totals],
+    }
+
+
+def credit(board, certs: list, other_languages: dict[int, list[str]]) -> dict[str, Any]:
+    """The learner's ledger (app.services.ledger.ledger_for) as the API gives it: the same
+    counted totals as the transcript, every entry with whether it counts, and the certificates."""
+    return {
+        "total_hours": board.total,
+        "by_year": [{"year": year, "hours": hours} for year, hours in board.by_year.items()],
+        "tracks": [{"track": p.track.slug, "hours": p.hours, "level": p.current["id"] if p.current else None,
+                    "next_level": p.next_level["id"] if p.next_level else None, "hours_left": p.hours_left}
+                   for p in board.levels],
+        "entries": [{"source": e.source, "course": e.course.slug if e.course is not None else None,
+                     "title": e.title, "track": e.track, "activity_date": e.activity_date.isoformat(),
+                     "hours": e.hours, "status": e.status, "counted": credit_rule.counts(e),
+                     "revoked_at": iso(e.revoked_at)} for e in board.entries],
+        "certificates": [{"code": c.code, "kind": c.kind, "course": c.course.slug if c.course is not None else None,
+                          "track": c.track, "level": c.level, "hours": c.hours, "language": c.language,
+                          "other_languages": other_languages.get(c.id, []), "issued_at": iso(c.issued_at),
+                          "revoked_at": iso(c.revoked_at)} for c in certs],
     }

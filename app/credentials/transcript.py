@@ -19,6 +19,7 @@ class TranscriptRow:
     track: str
     hours: float
     status: str
+    note: str = ""  # e.g. what duplicate credit was merged into this entry
 
 
 def render_transcript_pdf(*, holder_name: str, rows: list[TranscriptRow], totals: list[tuple[str, float]],
@@ -41,7 +42,7 @@ def render_transcript_pdf(*, holder_name: str, rows: list[TranscriptRow], totals
     pdf.cell(0, 7, f"{labels['holder']}: {holder_name}", new_x="LMARGIN", new_y="NEXT")
     pdf.cell(0, 7, f"{labels['generated']}: {issued_on.isoformat()}", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
-    widths = (22, 68, 42, 28, 14, 16)
+    widths = (22, 62, 38, 26, 12, 30)  # status is wide enough for "revoked on 2026-12-07"
     pdf.set_font(FONT, "B", 9)
     for width, key in zip(widths, ("date", "activity", "provider", "track", "hours", "status")):
         pdf.cell(width, 7, labels[key], border="B")
@@ -52,6 +53,15 @@ def render_transcript_pdf(*, holder_name: str, rows: list[TranscriptRow], totals
         for width, text in zip(widths, cells):
             pdf.cell(width, 6, _fit(pdf, text, width - 1))
         pdf.ln()
+        # A status too long for its column ("revoked on 2026-12-07" in Kyrgyz) is cut there, so
+        # it is written out in full below the row, with the note.
+        status_cut = pdf.get_string_width(row.status) > widths[-1] - 1
+        note = " ".join(part for part in (row.status + "." if status_cut else "", row.note) if part)
+        if note:
+            pdf.set_font(FONT, "", 8)
+            pdf.set_x(pdf.l_margin + widths[0])
+            pdf.multi_cell(sum(widths[1:]), 4, note, new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font(FONT, "", 9)
     pdf.ln(4)
     pdf.set_font(FONT, "B", 11)
     pdf.cell(0, 7, labels["totals"], new_x="LMARGIN", new_y="NEXT")

@@ -428,7 +428,8 @@ def _folder_info(folder: Path, base: str) -> _FolderInfo:
 
 
 def _check_translations(infos: list[_FolderInfo], paths: list[Path]) -> list[Diagnostic]:
-    """``translation_of`` must name a course; a translation should have the same modules."""
+    """``translation_of`` must name an original course (not another translation); a translation
+    should have the same modules."""
     by_slug = {info.slug: info for info in infos}
     # A course checked on its own may translate a sibling folder that was not loaded.
     siblings = {yml.parent.name for path in map(Path, paths) if (path / "course.yml").is_file()
@@ -442,6 +443,12 @@ def _check_translations(infos: list[_FolderInfo], paths: list[Path]) -> list[Dia
         if original is None and info.translation_of not in siblings:
             diags.append(error(path, info.line, f"translation_of '{info.translation_of}' names "
                                "no course; give the folder name of the original course"))
+        elif original is not None and original.translation_of not in (None, original.slug):
+            # A course and its translations are one course for credit, named by the original's
+            # slug (app.services.credit): a chain would split them into two.
+            diags.append(error(path, info.line, f"translation_of '{info.translation_of}' names a "
+                               f"translation of '{original.translation_of}'; name the original "
+                               f"course: translation_of: {original.translation_of}"))
         elif original is not None:
             diags += _compare_translation(info, original, path)
     return diags
@@ -471,6 +478,10 @@ def _compare_translation(info: _FolderInfo, original: _FolderInfo,
         diags.append(warning(path, info.hours_line, f"'hours' is {float(info.hours):g} but "
                              f"'{original.slug}' gives {float(original.hours):g}; a translation "
                              "is the same course and gives the same hours"))
+    if info.track != original.track:
+        diags.append(warning(path, info.line, f"track differs from '{original.slug}' "
+                             f"({info.track or 'none'} vs {original.track or 'none'}); a "
+                             "translation is the same course for credit, on the same track"))
     if info.language is not None and info.language == original.language:
         diags.append(warning(path, info.line, f"translation has the same language as "
                              f"'{original.slug}' ({info.language}); check 'language'"))

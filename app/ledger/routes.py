@@ -16,13 +16,35 @@ from app.extensions import db
 from app.ledger import bp
 from app.ledger.forms import ExternalLearningForm
 from app.models.base import utcnow
+from app.models.people import Role
+from app.security import has_role
 from app.services import certificates, ledger
 from app.services.errors import NotFound
-from app.templating import TRACK_LABELS
+from app.templating import LANGUAGE_NAMES, TRACK_LABELS
 
 
 def _status_label(status: str) -> str:
-    return {"approved": _("approved"), "pending": _("waiting for approval"), "rejected": _("rejected")}.get(status, status)
+    return {"approved": _("approved"), "pending": _("waiting for approval"), "rejected": _("rejected"),
+            "revoked": _("revoked")}.get(status, status)
+
+
+def _entry_status(entry) -> str:
+    """The status as the transcript says it: a revoked entry with its date."""
+    if entry.status == "revoked" and entry.revoked_at:
+        return _("revoked on %(date)s", date=entry.revoked_at.date().isoformat())
+    return _status_label(entry.status)
+
+
+def _merged_note(entry) -> str:
+    """What duplicate credit of other language versions was folded into this entry."""
+    parts = [_("“%(title)s” (%(language)s, %(hours)s h, %(date)s)", title=m.get("title", ""),
+               language=LANGUAGE_NAMES.get(m.get("language"), m.get("language") or ""),
+               hours=f"{float(m.get('hours') or 0):g}", date=m.get("activity_date", ""))
+             for m in entry.merged_from or []]
+    if not parts:
+        return ""
+    return _("Also credited as %(entries)s; the same course in another language, merged: its hours count once.",
+             entries="; ".join(parts))
 
 
 def _track_choices():
@@ -34,8 +56,10 @@ def _track_choices():
 @bp.route("/credentials")
 @login_required
 def index():
-    return render_template("credentials/ledger.html", board=ledger.ledger_for(current_user),
-                           certificates=certificates.certificates_of(current_user), status_label=_status_label)
+    mine = certificates.certificates_of(current_user)
+    return render_template("credentials/ledger.html", board=ledger.ledger_for(current_user), certificates=mine,
+                           other_languages=certificates.other_languages(mine), entry_status=_entry_status,
+                           merged_note=_merged_note)
 
 
 @bp.route("/credentials/external", methods=["GET", "POST"])
@@ -78,7 +102,7 @@ def evidence(entry_id: int):
 
 def _transcript_rows(board) -> list[TranscriptRow]:
     return [TranscriptRow(e.activity_date, e.title, e.provider, str(TRACK_LABELS.get(e.track, e.track or "—")),
-                          e.hours, _status_label(e.status)) for e in board.entries]
+                          e.hours, _entry_status(e), _merged_note(e)) for e in board.entries]
 
 
 def _totals(board) -> list[tuple[str, float]]:
@@ -94,9 +118,10 @@ def transcript_csv():
     out = io.StringIO()
     out.write("\ufeff")  # Excel reads Cyrillic correctly only with the BOM
     writer = csv.writer(out)
-    writer.writerow([_("Date"), _("Activity"), _("Organised by"), _("Track"), _("Hours"), _("Status")])
+    writer.writerow([_("Date"), _("Activity"), _("Organised by"), _("Track"), _("Hours"), _("Status"), _("Note")])
     for row in _transcript_rows(board):
-        writer.writerow([row.activity_date.isoformat(), row.title, row.provider, row.track, f"{row.hours:g}", row.status])
+        writer.writerow([row.activity_date.isoformat(), row.title, row.provider, row.track, f"{row.hours:g}", row.status,
+                         row.note])
     writer.writerow([])
     for label, hours in _totals(board):
         writer.writerow([label, f"{hours:g}"])
@@ -124,18 +149,28 @@ def _certificate(code: str):
         abort(404)
 
 
+def _may_see_reason(cert) -> bool:
+    """A revocation's reason is the holder's and the admins' business; anyone else sees the date."""
+    return current_user.is_authenticated and (current_user.id == cert.user_id or has_role(current_user, Role.ADMIN))
+
+
 @bp.route("/certificates/<code>")
 def verify(code: str):
     """The public verification page: anyone with the code or the QR sees the certificate's status."""
     cert = _certificate(code)
     return render_template("credentials/verify.html", result=certificates.verify(cert),
-                           issuer_name=certificates.issuer_document()["name"])
+                           issuer_name=certificates.issuer_document()["name"], show_reason=_may_see_reason(cert),
+                           other_languages=certificates.other_languages([cert]).get(cert.id, []))
 
 
 @bp.route("/certificates/<code>.pdf")
 def certificate_pdf(code: str):
     cert = _certificate(code)
-    note = _("REVOKED: %(reason)s", reason=cert.revoke_reason or "") if cert.is_revoked else None
+    note = None
+    if cert.is_revoked:
+        revoked_on = cert.revoked_at.date().isoformat()
+        note = (_("REVOKED on %(date)s: %(reason)s", date=revoked_on, reason=cert.revoke_reason or "")
+                if _may_see_reason(cert) else _("REVOKED on %(date)s", date=revoked_on))
     data = render_certificate_pdf(
         holder_name=cert.holder_name, achievement_name=cert.achievement_name, hours=cert.hours,
         issued_on=cert.issued_at.date(), issuer_name=certificates.issuer_document()["name"],

@@ -31,24 +31,34 @@ class Track(TimestampMixin, db.Model):
 
 class LedgerEntry(TimestampMixin, db.Model):
     __tablename__ = "ledger_entries"
-    __table_args__ = (UniqueConstraint("user_id", "course_id"),)  # a course credits its hours once
+    # A course credits its hours once, and so does each course for credit: a course and its
+    # translations share one course_key (app.services.credit.course_key), so completing the same
+    # course in a second language can never add a second entry, whichever worker writes it.
+    __table_args__ = (UniqueConstraint("user_id", "course_id"), UniqueConstraint("user_id", "course_key"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     source: Mapped[str] = mapped_column(String(20))  # "course" or "external"
     course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"))
+    course_key: Mapped[str | None] = mapped_column(String(100))  # the course for credit; None: external or merged
     track: Mapped[str | None] = mapped_column(String(100), index=True)
     title: Mapped[str] = mapped_column(String(300))
     provider: Mapped[str] = mapped_column(String(300))
     activity_date: Mapped[date] = mapped_column(Date)
     hours: Mapped[float] = mapped_column(Float)
-    status: Mapped[str] = mapped_column(String(20), index=True)  # "approved", "pending", "rejected"
+    # "approved", "pending", "rejected"; "revoked" while its course certificate is revoked;
+    # "merged" for a duplicate of another language version folded into the entry it names.
+    status: Mapped[str] = mapped_column(String(20), index=True)
     # The uploaded file's name, set when a file was attached (its bytes are in evidence_files), so lists of
     # entries can show the link without touching the (large) evidence_files rows.
     evidence_name: Mapped[str | None] = mapped_column(String(255))
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     review_reason: Mapped[str | None] = mapped_column(Text)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What was folded into this entry when duplicate credit was merged: [{"title", "language",
+    # "hours", "activity_date", "certificate", "merged_at"}], for the transcript to say so.
+    merged_from: Mapped[list | None] = mapped_column(JSON)
 
     user = relationship("User", foreign_keys=[user_id])
     reviewer = relationship("User", foreign_keys=[reviewer_id])

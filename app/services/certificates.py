@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import current_app, has_request_context, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.credentials import dataintegrity, multikey, openbadges, status
@@ -21,10 +22,16 @@ from app.models.base import utcnow
 from app.models.catalog import Course
 from app.models.credentials import Certificate, Track
 from app.models.people import User
-from app.services import ledger
-from app.services.errors import NotFound
+from app.services import credit, ledger
+from app.services.errors import NotFound, ServiceError
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # readable aloud, no 0/O 1/I/L
+
+
+class CertificateError(ServiceError):
+    """A certificate action that cannot be done; the message is for the admin."""
+
+    status = 409
 
 
 def new_code() -> str:
@@ -101,7 +108,10 @@ def _active(user: User, **where) -> Certificate | None:
 
 
 def issue_for_course(user: User, course: Course) -> Certificate | None:
-    if _active(user, kind="course", course_id=course.id):
+    """The course's certificate, unless the learner has one for this course for credit already:
+    in another language (that one stays, in the language finished first) or revoked (only an
+    admin's reissue brings it back, so finishing a translation cannot undo a revocation)."""
+    if credit.course_certificates(user.id, credit.course_key(course)):
         return None
     return _issue(user, kind="course", course_id=course.id, name=course.title, description=course.summary,
                   hours=float(course.hours or 0), language=course.language)
@@ -184,19 +194,108 @@ def by_code(code: str) -> Certificate:
     return cert
 
 
+def _course_key(cert: Certificate) -> str | None:
+    return credit.course_key(cert.course) if cert.kind == "course" and cert.course is not None else None
+
+
+def _track_of(cert: Certificate) -> str | None:
+    return cert.track if cert.kind == "track-level" else (cert.course.track if cert.course is not None else None)
+
+
 def revoke(cert: Certificate, reason: str) -> None:
-    if cert.revoked_at is None:
-        cert.revoked_at, cert.revoke_reason = utcnow(), reason.strip()
-        db.session.flush()
+    """Revoke a certificate. A course certificate's hours leave every total with it, and the
+    track-level certificates those hours no longer reach are revoked too. Flushes."""
+    if cert.revoked_at is not None:
+        return
+    cert.revoked_at, cert.revoke_reason = utcnow(), reason.strip()
+    db.session.flush()
+    key = _course_key(cert)
+    if key is not None:
+        ledger.withdraw_course_credit(cert.user_id, key, cert.revoked_at)
+        track = _track_of(cert)
+        if track:
+            _revoke_unreached_levels(cert.user, track, because=cert)
+
+
+def _revoke_unreached_levels(user: User, track_slug: str, because: Certificate) -> None:
+    """Revoke the learner's valid level certificates on a track that their counted hours no
+    longer reach, saying which revocation took the hours away."""
+    hours = credit.track_hours(user.id, track_slug)
+    needed = _hours_needed(track_slug)
+    for cert in db.session.scalars(select(Certificate).where(
+            Certificate.user_id == user.id, Certificate.kind == "track-level", Certificate.track == track_slug,
+            Certificate.revoked_at.is_(None))):
+        if hours < needed.get(cert.level, cert.hours):
+            cert.revoked_at = utcnow()
+            cert.revoke_reason = (f"The counted hours ({hours:g}) no longer reach this level: "
+                                  f"certificate {because.code} was revoked.")
+    db.session.flush()
 
 
 def reissue(cert: Certificate) -> Certificate:
-    """Revoke this certificate (reason: reissued) and issue a fresh one for the same achievement,
-    with the holder's current name (the usual reason: a corrected name)."""
-    revoke(cert, f"Reissued as a new certificate on {utcnow():%Y-%m-%d}")
-    return _issue(cert.user, kind=cert.kind, course_id=cert.course_id, track=cert.track, level=cert.level,
-                  name=cert.achievement_name, description=cert.achievement_description, hours=cert.hours,
-                  language=cert.language, reissue_of=cert)
+    """Issue a fresh certificate for the same achievement, with the holder's current name (the
+    usual reason: a corrected name), and revoke this one if it is still valid.
+
+    Reissuing a revoked course certificate restores its credit: its hours count again, and the
+    track levels they reach are certified again. Raises CertificateError when the certificate
+    was already reissued, when the course for credit has another valid certificate (a
+    duplicate of a translation, merged away, must not come back as a second one), or for a
+    level the learner's counted hours no longer reach.
+    """
+    if db.session.scalar(select(Certificate.id).where(Certificate.reissue_of_id == cert.id).limit(1)):
+        raise CertificateError(_l("This certificate was already reissued; reissue the newest one."))
+    key = _course_key(cert)
+    if key is not None and any(other.id != cert.id and not other.is_revoked
+                               for other in credit.course_certificates(cert.user_id, key)):
+        raise CertificateError(_l("This course already has a valid certificate for this learner."))
+    if cert.kind == "track-level" and cert.track and not _level_reached(cert):
+        raise CertificateError(_l("The learner's counted hours no longer reach this level."))
+    was_revoked = cert.is_revoked
+    if not was_revoked:  # replaced, not withdrawn: its credit stays where it is
+        cert.revoked_at, cert.revoke_reason = utcnow(), f"Reissued as a new certificate on {utcnow():%Y-%m-%d}"
+        db.session.flush()
+    new = _issue(cert.user, kind=cert.kind, course_id=cert.course_id, track=cert.track, level=cert.level,
+                 name=cert.achievement_name, description=cert.achievement_description, hours=cert.hours,
+                 language=cert.language, reissue_of=cert)
+    if was_revoked and key is not None:
+        ledger.restore_course_credit(cert.user_id, key)
+        track = _track_of(cert)
+        if track:
+            issue_track_levels(cert.user, track)
+    return new
+
+
+def _hours_needed(track_slug: str) -> dict[str, float]:
+    """{level id: hours to reach it} of a track (none when the track is unknown)."""
+    track = db.session.scalar(select(Track).where(Track.slug == track_slug))
+    return {level["id"]: level["hours"] for level in (track.levels if track else [])}
+
+
+def _level_reached(cert: Certificate) -> bool:
+    needed = _hours_needed(cert.track).get(cert.level, cert.hours)
+    return credit.track_hours(cert.user_id, cert.track) >= needed
+
+
+def reissued_ids(certs: list[Certificate]) -> set[int]:
+    """Which of these certificates have been reissued already (the admin list offers no second)."""
+    ids = [c.id for c in certs]
+    return set(db.session.scalars(select(Certificate.reissue_of_id).where(Certificate.reissue_of_id.in_(ids)))) \
+        if ids else set()
+
+
+def other_languages(certs: list[Certificate]) -> dict[int, list[str]]:
+    """For each course certificate, the other languages its holder completed the course in
+    (its translations count as the same course; the certificate is in the first one finished)."""
+    out: dict[int, list[str]] = {}
+    by_user: dict[int, list[Certificate]] = {}
+    for cert in certs:
+        if _course_key(cert) is not None:
+            by_user.setdefault(cert.user_id, []).append(cert)
+    for user_id, mine in by_user.items():
+        done = credit.languages_completed(user_id, sorted({_course_key(c) for c in mine}))
+        for cert in mine:
+            out[cert.id] = [lang for lang, _when in done.get(_course_key(cert), []) if lang != cert.language]
+    return out
 
 
 def status_list() -> dict | None:

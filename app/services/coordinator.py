@@ -15,8 +15,10 @@ from sqlalchemy import and_, func, select
 
 from app.extensions import db
 from app.models.catalog import Course, Module
+from app.models.credentials import LedgerEntry
 from app.models.learning import Attempt, Enrolment
 from app.models.people import Institution, Region, Role, User
+from app.services import credit
 
 
 @dataclass
@@ -66,25 +68,56 @@ def _between(column, filters: Filters):
     return and_(True, *conditions)
 
 
-def coordinator_report(filters: Filters) -> Report:
-    """Per institution and per region: learners, enrolments, completions, hours and mean gain."""
+def _first_per_course(column, filters: Filters):
+    """Per learner and course for credit (a course and its translations are one,
+    app.services.credit), the first time of ``column`` (enrolled or completed): a learner who
+    took the course in two languages counts once, when they first did."""
     track = Course.track == filters.track if filters.track else True
+    key = credit.course_key_sql()
+    return (select(Enrolment.user_id.label("user_id"), key.label("course_key"), func.min(column).label("at"))
+            .join(Course, Course.id == Enrolment.course_id).where(track, column.is_not(None))
+            .group_by(Enrolment.user_id, key).subquery())
+
+
+def _per_institution(first, *where) -> dict[int | None, int]:
+    return dict(db.session.execute(
+        select(User.institution_id, func.count()).select_from(first).join(User, User.id == first.c.user_id)
+        .where(*where).group_by(User.institution_id)).all())
+
+
+def _between_dates(column, filters: Filters):
+    conditions = []
+    if filters.start:
+        conditions.append(column >= filters.start)
+    if filters.end:
+        conditions.append(column <= filters.end)
+    return and_(True, *conditions)
+
+
+def coordinator_report(filters: Filters) -> Report:
+    """Per institution and per region: learners, enrolments, completions, hours and mean gain.
+
+    Enrolments and completions count learners × courses for credit, so a course taken in two
+    languages is one enrolment and one completion; a completion whose certificate was revoked
+    (and not reissued) no longer counts. Hours are the counted course credit of the ledger
+    (app.services.credit), dated by the day it was credited; approved external learning is the
+    learners' own and is not part of the programme's figures.
+    """
     learners = dict(db.session.execute(
         select(User.institution_id, func.count()).where(User.role == Role.LEARNER).group_by(User.institution_id)
     ).all())
-    enrolled = dict(db.session.execute(
-        select(User.institution_id, func.count()).select_from(Enrolment)
-        .join(User, User.id == Enrolment.user_id).join(Course, Course.id == Enrolment.course_id)
-        .where(track, _between(Enrolment.enrolled_at, filters)).group_by(User.institution_id)
-    ).all())
-    completed = {
-        inst: (n, float(h or 0)) for inst, n, h in db.session.execute(
-            select(User.institution_id, func.count(), func.sum(Course.hours)).select_from(Enrolment)
-            .join(User, User.id == Enrolment.user_id).join(Course, Course.id == Enrolment.course_id)
-            .where(track, Enrolment.completed_at.is_not(None), _between(Enrolment.completed_at, filters))
-            .group_by(User.institution_id)
-        ).all()
-    }
+    enrolled_first = _first_per_course(Enrolment.enrolled_at, filters)
+    enrolled = _per_institution(enrolled_first, _between(enrolled_first.c.at, filters))
+    done_first = _first_per_course(Enrolment.completed_at, filters)
+    done = _per_institution(done_first, _between(done_first.c.at, filters),
+                            ~credit.withdrawn_sql(done_first.c.user_id, done_first.c.course_key))
+    hours = {inst: float(h or 0) for inst, h in db.session.execute(
+        select(User.institution_id, func.sum(LedgerEntry.hours)).join(User, User.id == LedgerEntry.user_id)
+        .where(LedgerEntry.source == "course", credit.counted(),
+               LedgerEntry.track == filters.track if filters.track else True,
+               _between_dates(LedgerEntry.activity_date, filters))
+        .group_by(User.institution_id)).all()}
+    completed = {inst: (done.get(inst, 0), hours.get(inst, 0.0)) for inst in set(done) | set(hours)}
     gains = _gains_by_institution(filters)
     institutions = {i.id: i for i in db.session.scalars(select(Institution).order_by(Institution.name))}
     rows = []

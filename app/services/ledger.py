@@ -1,14 +1,16 @@
 """The hours ledger: credit from completed courses and from approved external learning.
 
-Completing a course credits its hours on the course's track at once. External learning (a
-seminar, a webinar) waits for an instructor or an admin, who approves it or rejects it with a
-reason. Only approved entries count towards a track's levels.
+Completing a course credits its hours on the course's track at once, once per course for
+credit: a translation of a course already credited adds nothing (app.services.credit). External
+learning (a seminar, a webinar) waits for an instructor or an admin, who approves it or rejects
+it with a reason. Only approved entries count, in every total and towards a track's levels; an
+entry whose course certificate is revoked is "revoked" until the certificate is reissued.
 """
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import PurePath
 
 from flask import current_app
@@ -22,6 +24,7 @@ from app.models.catalog import Course
 from app.models.cohorts import CohortInstructor, CohortMember
 from app.models.credentials import EvidenceFile, LedgerEntry, Track
 from app.models.people import Role, User
+from app.services import credit
 from app.services.errors import NotFound, ServiceError
 
 # The evidence types allowed: each media type, the extensions its files may have and how its
@@ -48,14 +51,17 @@ class NotYourLearner(ServiceError):
 
 
 def credit_course(user: User, course: Course) -> LedgerEntry | None:
-    """Credit a completed course's hours (once). Courses worth no hours credit nothing."""
+    """Credit a completed course's hours once per course for credit: completing a translation of
+    a course already credited (or revoked) returns that entry unchanged. Courses worth no hours
+    credit nothing."""
     if not course.hours:
         return None
-    entry = db.session.scalar(select(LedgerEntry).where(LedgerEntry.user_id == user.id,
-                                                        LedgerEntry.course_id == course.id))
+    key = credit.course_key(course)
+    entry = credit.entry_for(user.id, key)
     if entry is None:
         entry = LedgerEntry(
-            user_id=user.id, source="course", course_id=course.id, track=course.track, title=course.title,
+            user_id=user.id, source="course", course_id=course.id, course_key=key, track=course.track,
+            title=course.title,
             provider=current_app.config.get("SABAK_ISSUER_NAME", "Sabak"), activity_date=utcnow().date(),
             hours=float(course.hours), status="approved", reviewed_at=utcnow(),
         )
@@ -205,20 +211,17 @@ class Ledger:
 
 
 def ledger_for(user: User) -> Ledger:
-    """Every entry with its status, approved totals per year and per track, and track levels."""
+    """Every entry with its status, counted totals per year and per track, and track levels.
+
+    Entries merged into another (duplicate credit of a translation) are left out: the entry
+    they were merged into lists them in ``merged_from``."""
     entries = list(db.session.scalars(
-        select(LedgerEntry).where(LedgerEntry.user_id == user.id)
+        select(LedgerEntry).where(LedgerEntry.user_id == user.id, LedgerEntry.status != "merged")
         .order_by(LedgerEntry.activity_date.desc(), LedgerEntry.id.desc())))
-    by_year: dict[int, float] = {}
-    by_track: dict[str, float] = {}
-    for e in entries:
-        if e.status == "approved":
-            by_year[e.activity_date.year] = by_year.get(e.activity_date.year, 0) + e.hours
-            if e.track:
-                by_track[e.track] = by_track.get(e.track, 0) + e.hours
+    counted = credit.totals(entries)
     tracks = list(db.session.scalars(select(Track).where(Track.retired_at.is_(None)).order_by(Track.slug)))
-    return Ledger(entries, dict(sorted(by_year.items(), reverse=True)), by_track,
-                  [level_progress(t, by_track.get(t.slug, 0.0)) for t in tracks])
+    return Ledger(entries, counted.by_year, counted.by_track,
+                  [level_progress(t, counted.by_track.get(t.slug, 0.0)) for t in tracks])
 
 
 def level_progress(track: Track, hours: float) -> LevelProgress:
@@ -229,6 +232,22 @@ def level_progress(track: Track, hours: float) -> LevelProgress:
 
 
 def track_hours(user: User, track_slug: str) -> float:
-    entries = db.session.scalars(select(LedgerEntry.hours).where(
-        LedgerEntry.user_id == user.id, LedgerEntry.track == track_slug, LedgerEntry.status == "approved"))
-    return float(sum(entries))
+    return credit.track_hours(user.id, track_slug)
+
+
+def withdraw_course_credit(user_id: int, key: str, when: datetime) -> LedgerEntry | None:
+    """Take a course's hours out of every total, because its certificate was revoked. Flushes."""
+    entry = credit.entry_for(user_id, key)
+    if entry is not None and entry.status == "approved":
+        entry.status, entry.revoked_at = "revoked", when
+        db.session.flush()
+    return entry
+
+
+def restore_course_credit(user_id: int, key: str) -> LedgerEntry | None:
+    """Count a course's hours again, because its certificate was reissued. Flushes."""
+    entry = credit.entry_for(user_id, key)
+    if entry is not None and entry.status == "revoked":
+        entry.status, entry.revoked_at = "approved", None
+        db.session.flush()
+    return entry

@@ -65,6 +65,7 @@ ENDPOINT_ACCESS = {
     "api.attempt": LOGIN,
     "api.my_progress": LOGIN,
     "api.my_attempts": LOGIN,
+    "api.my_credit": LOGIN,
     "auth.create_token": LOGIN,
     "auth.revoke_token": LOGIN,
 }

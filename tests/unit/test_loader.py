@@ -590,3 +590,33 @@ def test_quiz_text_keeps_its_indentation_and_indented_fences_work(tmp_path: Path
     assert [(b.first_line, b.text) for b in blocks] == [
         (3, "Q?\n    indented\n{T}"), (11, "// [id:b]\n  B? {F}")]
     assert body == ["Intro", "", "", "", "", "", "", "- item", "", "", "", "", "", "after"]
+
+
+def test_a_translation_must_name_the_original_not_another_translation(tmp_path):
+    """A course and its translations are one course for credit, named by the original's slug
+    (app.services.credit.course_key): a chain ky -> en -> ru would make ky a second course."""
+    write_course(tmp_path, "lib-ru", {"course.yml": "title: T\nlanguage: ru\nsummary: S\n", "01-one.md": LESSON})
+    write_course(tmp_path, "lib-en", {"course.yml": MANIFEST + "translation_of: lib-ru\n", "01-one.md": LESSON})
+    write_course(tmp_path, "lib-ky", {"course.yml": "title: T\nlanguage: ky\nsummary: S\ntranslation_of: lib-en\n",
+                                      "01-one.md": LESSON})
+    result = load_courses([tmp_path])
+    chain = [d for d in result.diagnostics if "names a translation" in d.message]
+    assert [(d.path.split("/")[-2:], d.line, d.severity) for d in chain] == [(["lib-ky", "course.yml"], 4, E)]
+    assert "translation_of: lib-ru" in chain[0].message
+    assert result.failed == ["lib-ky"] and sorted(c.slug for c in result.courses) == ["lib-en", "lib-ru"]
+
+
+def test_a_translation_with_other_hours_or_another_track_is_warned(tmp_path):
+    """Translations are one course for credit: the hours credited would depend on which
+    language the learner finished first, and the track on which one they took."""
+    write_course(tmp_path, "lib-ru", {"course.yml": "title: T\nlanguage: ru\nsummary: S\nhours: 6\ntrack: a-track\n",
+                                      "01-one.md": LESSON})
+    write_course(tmp_path, "lib-en", {"course.yml": MANIFEST + "hours: 8\ntrack: b-track\ntranslation_of: lib-ru\n",
+                                      "01-one.md": LESSON})
+    write_course(tmp_path, "lib-ky", {"course.yml": "title: T\nlanguage: ky\nsummary: S\nhours: 6.0\ntrack: a-track\n"
+                                                    "translation_of: lib-ru\n", "01-one.md": LESSON})
+    result = load_courses([tmp_path])
+    found = {(d.path.split("/")[-2], d.severity, d.message.split(";")[0]) for d in result.diagnostics
+             if "differ" in d.message or "gives" in d.message}
+    assert found == {("lib-en", W, "'hours' is 8 but 'lib-ru' gives 6"),
+                     ("lib-en", W, "track differs from 'lib-ru' (b-track vs a-track)")}
