@@ -10,7 +10,7 @@ from app.auth import bp
 from app.auth.forms import ApiTokenForm, LoginForm, LogoutForm, PasswordForm, ProfileForm, RegisterForm
 from app.extensions import db, limiter
 from app.security import is_safe_redirect
-from app.services import accounts
+from app.services import accounts, institutions
 from app.services import tokens as token_service
 from app.services.errors import NotFound
 
@@ -24,7 +24,7 @@ def _register_limit() -> str:
 
 
 def _institution_choices():
-    return [SelectChoice(0, _("— none —"))] + [SelectChoice(i.id, i.name) for i in accounts.list_institutions()]
+    return [SelectChoice(0, _("— none —"))] + [SelectChoice(i.id, i.name) for i in institutions.list_institutions()]
 
 
 def _redirect_next(default: str):

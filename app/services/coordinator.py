@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, select
 from app.extensions import db
 from app.models.catalog import Course, Module
 from app.models.learning import Attempt, Enrolment
-from app.models.people import Institution, Region, Role, User
+from app.models.people import Institution, Region, Role, User, coordinator_institutions
 
 
 @dataclass
@@ -24,6 +24,9 @@ class Filters:
     start: date | None = None
     end: date | None = None  # inclusive
     track: str = ""
+    # The institutions the reader may see (coordinator_scope); None is every institution and the
+    # learners of none. Set by the server from who is asking, never from the request.
+    institutions: frozenset[int] | None = None
 
     def bounds(self) -> tuple[datetime | None, datetime | None]:
         start = datetime.combine(self.start, time.min, timezone.utc) if self.start else None
@@ -66,27 +69,72 @@ def _between(column, filters: Filters):
     return and_(True, *conditions)
 
 
+def _in_scope(filters: Filters):
+    if filters.institutions is None:
+        return True
+    return User.institution_id.in_(sorted(filters.institutions))
+
+
+def coordinator_scope(user) -> frozenset[int] | None:
+    """The institutions whose results ``user`` may see: None for every one (admins, and
+    coordinators marked for all institutions), else the set given to them, which may be empty.
+    Whoever calls this has already checked that the user may see reports at all."""
+    if user.role is Role.ADMIN:
+        return None
+    record = db.session.get(User, user.id)
+    if record is None or record.role is not Role.COORDINATOR:
+        return frozenset()
+    if record.coordinates_all_institutions:
+        return None
+    return frozenset(db.session.scalars(
+        select(coordinator_institutions.c.institution_id).where(coordinator_institutions.c.user_id == user.id)))
+
+
+def set_coordinator_scope(user: User, *, institutions: list[Institution], all_institutions: bool) -> None:
+    """Give a coordinator every institution, or exactly ``institutions`` (none: they see nothing)."""
+    user.coordinates_all_institutions = all_institutions
+    user.coordinated_institutions = [] if all_institutions else list(institutions)
+    db.session.flush()
+
+
+def scopes_of(users: list[User]) -> dict[int, list[str] | None]:
+    """For the users list: each coordinator's institution names (None: all), in one query."""
+    names: dict[int, list[str] | None] = {u.id: None if u.coordinates_all_institutions else [] for u in users}
+    wanted = [u.id for u in users if not u.coordinates_all_institutions]
+    if wanted:
+        for user_id, name in db.session.execute(
+            select(coordinator_institutions.c.user_id, Institution.name)
+            .join(Institution, Institution.id == coordinator_institutions.c.institution_id)
+            .where(coordinator_institutions.c.user_id.in_(wanted)).order_by(Institution.name)
+        ):
+            names[user_id].append(name)
+    return names
+
+
 def coordinator_report(filters: Filters) -> Report:
     """Per institution and per region: learners, enrolments, completions, hours and mean gain."""
     track = Course.track == filters.track if filters.track else True
     learners = dict(db.session.execute(
-        select(User.institution_id, func.count()).where(User.role == Role.LEARNER).group_by(User.institution_id)
+        select(User.institution_id, func.count()).where(User.role == Role.LEARNER, _in_scope(filters))
+        .group_by(User.institution_id)
     ).all())
     enrolled = dict(db.session.execute(
         select(User.institution_id, func.count()).select_from(Enrolment)
         .join(User, User.id == Enrolment.user_id).join(Course, Course.id == Enrolment.course_id)
-        .where(track, _between(Enrolment.enrolled_at, filters)).group_by(User.institution_id)
+        .where(track, _in_scope(filters), _between(Enrolment.enrolled_at, filters)).group_by(User.institution_id)
     ).all())
     completed = {
         inst: (n, float(h or 0)) for inst, n, h in db.session.execute(
             select(User.institution_id, func.count(), func.sum(Course.hours)).select_from(Enrolment)
             .join(User, User.id == Enrolment.user_id).join(Course, Course.id == Enrolment.course_id)
-            .where(track, Enrolment.completed_at.is_not(None), _between(Enrolment.completed_at, filters))
+            .where(track, _in_scope(filters), Enrolment.completed_at.is_not(None),
+                   _between(Enrolment.completed_at, filters))
             .group_by(User.institution_id)
         ).all()
     }
     gains = _gains_by_institution(filters)
-    institutions = {i.id: i for i in db.session.scalars(select(Institution).order_by(Institution.name))}
+    shown = Institution.id.in_(sorted(filters.institutions)) if filters.institutions is not None else True
+    institutions = {i.id: i for i in db.session.scalars(select(Institution).where(shown).order_by(Institution.name))}
     rows = []
     for inst_id in sorted(set(institutions) | set(learners) | set(enrolled) | set(completed),
                           key=lambda i: (i is None, institutions[i].name if i in institutions else "")):
@@ -129,7 +177,8 @@ def _gains_by_institution(filters: Filters) -> dict[int | None, list[float]]:
         select(User.institution_id, Attempt.user_id, Module.course_id, Module.kind, Attempt.number, Attempt.score)
         .join(Module, Module.id == Attempt.module_id).join(Course, Course.id == Module.course_id)
         .join(User, User.id == Attempt.user_id)
-        .where(Module.kind.in_(("pretest", "posttest")), track, _between(Attempt.submitted_at, filters))
+        .where(Module.kind.in_(("pretest", "posttest")), track, _in_scope(filters),
+               _between(Attempt.submitted_at, filters))
     ).all()
     per_learner: dict[tuple[int, int], dict] = {}
     for inst_id, user_id, course_id, kind, number, score in rows:
