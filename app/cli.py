@@ -22,6 +22,7 @@ institutions_cli = AppGroup("institutions", help="The institutions learners choo
 DEMO_ACCOUNTS = [
     ("admin@sabak.local", "Demo Admin", Role.ADMIN, "sabak-admin-demo"),
     ("instructor@sabak.local", "Айгүл Осмонова (demo)", Role.INSTRUCTOR, "sabak-instructor-demo"),
+    ("coordinator@sabak.local", "Нурлан Абдыкадыров (demo)", Role.COORDINATOR, "sabak-coordinator-demo"),
     ("learner@sabak.local", "Бакыт Токтогулов (demo)", Role.LEARNER, "sabak-learner-demo"),
 ]
 DEMO_INSTITUTIONS = [
@@ -208,7 +209,7 @@ def import_institutions_command(file) -> None:
 
 @demo_cli.command("seed")
 def seed_command() -> None:
-    """Add demo institutions and the admin, instructor and learner accounts (skips existing ones)."""
+    """Add demo institutions and the admin, instructor, coordinator and learner accounts (skips existing ones)."""
     from app.services import accounts
 
     if current_app.config["SABAK_ENV"] not in ("development", "testing"):
@@ -224,7 +225,9 @@ def seed_command() -> None:
     first = institutions[DEMO_INSTITUTIONS[0][0]]
     for email, name, role, password in DEMO_ACCOUNTS:
         if accounts.find_user_by_email(email) is None:
-            accounts.create_user(email=email, name=name, password=password, role=role, institution=first)
+            user = accounts.create_user(email=email, name=name, password=password, role=role, institution=first)
+            if role is Role.COORDINATOR:  # a regional coordinator: the Bishkek institutions
+                user.coordinated_institutions = [i for i in institutions.values() if i.region is Region.BISHKEK]
     db.session.commit()
     click.echo("Demo accounts (development only):")
     for email, _name, role, password in DEMO_ACCOUNTS:

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models.catalog import Course, Module
 from app.models.learning import Attempt, Enrolment
 from app.models.people import Institution, Region, Role, User, coordinator_institutions
+from app.services.institutions import sort_key
 
 
 @dataclass
@@ -137,7 +138,7 @@ def coordinator_report(filters: Filters) -> Report:
     institutions = {i.id: i for i in db.session.scalars(select(Institution).where(shown).order_by(Institution.name))}
     rows = []
     for inst_id in sorted(set(institutions) | set(learners) | set(enrolled) | set(completed),
-                          key=lambda i: (i is None, institutions[i].name if i in institutions else "")):
+                          key=lambda i: (i is None, sort_key(institutions[i].name) if i in institutions else "")):
         inst = institutions.get(inst_id)
         n_done, hours = completed.get(inst_id, (0, 0.0))
         rows.append(Row(inst.name if inst else "", inst, inst.region if inst else None, learners.get(inst_id, 0),

@@ -77,9 +77,20 @@ def _key(name: str) -> str:
     return clean_name(name).casefold()
 
 
+# The Kyrgyz alphabet (the Russian one with ң, ө and ү): by code point ё, ң, ө and ү would sort
+# after я, and a database's collation depends on how it was created; this order is the reader's.
+ALPHABET = "абвгдеёжзийклмнңоөпрстуүфхцчшщъыьэюя"
+_ORDER = str.maketrans({letter: chr(0xE000 + i) for i, letter in enumerate(ALPHABET)})
+
+
+def sort_key(name: str) -> str:
+    """Sort names as a Russian or Kyrgyz reader expects (Latin names come first)."""
+    return clean_name(name).casefold().translate(_ORDER)
+
+
 def list_institutions() -> list[Institution]:
     """Every institution, by name (the choices of the registration, profile and cohort forms)."""
-    return sorted(db.session.scalars(select(Institution)), key=lambda i: i.name.casefold())
+    return sorted(db.session.scalars(select(Institution)), key=lambda i: sort_key(i.name))
 
 
 def usage() -> list[Usage]:

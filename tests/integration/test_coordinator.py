@@ -230,3 +230,14 @@ def test_the_menu_shows_coordinators_their_reports_on_pages_kept_for_everyone(cl
     client.get("/courses")
     page = client.get("/courses").get_data(as_text=True)
     assert 'href="/admin/reports"' in page and 'href="/admin/"' not in page and 'href="/teach/"' not in page
+
+
+@pytest.mark.parametrize("role", ["learner", "instructor", "coordinator", "admin"])
+def test_the_api_describes_every_role(client, auth, role):
+    """/api/v1/me names the role; the OpenAPI document must list each one, the coordinator too."""
+    from tests.integration.test_api_schema import assert_conforms
+
+    auth.login(role=role)
+    response = client.get("/api/v1/me")
+    assert response.status_code == 200 and response.get_json()["role"] == role
+    assert_conforms("GET", "/api/v1/me", response)

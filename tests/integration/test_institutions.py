@@ -208,3 +208,9 @@ def test_flask_institutions_commands(runner, tmp_path):
     assert runner.invoke(args=["institutions", "delete", "ЖАГУ"]).exit_code == 0 and count() == 3
     regions = runner.invoke(args=["institutions", "regions"]).output
     assert "chuy\tЧуйская область\t" in regions and "Chüy Region" in regions
+
+
+def test_institutions_are_listed_in_kyrgyz_alphabetical_order(app):
+    for name in ("Үркүнчү", "Уюм", "Өрнөк", "Оомат", "Ясли", "Ёлка", "Ель", "Ңоо", "Нарын", "Abc"):
+        factories.make_institution(name)
+    assert names() == ["Abc", "Ель", "Ёлка", "Нарын", "Ңоо", "Оомат", "Өрнөк", "Уюм", "Үркүнчү", "Ясли"]
