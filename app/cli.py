@@ -189,6 +189,25 @@ def delete_institution_command(name: str) -> None:
     click.echo(f"Deleted {name}.")
 
 
+@institutions_cli.command("merge")
+@click.argument("source")
+@click.argument("target")
+def merge_institution_command(source: str, target: str) -> None:
+    """Move SOURCE's people, groups and coordinators to TARGET and delete SOURCE (duplicates)."""
+    from app.services import institutions
+
+    found = [institutions.find_by_name(name) for name in (source, target)]
+    for name, inst in zip((source, target), found):
+        if inst is None:
+            raise click.ClickException(f"No institution named {name!r}.")
+    try:
+        moved = institutions.merge_institution(*found)
+    except institutions.InstitutionError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Merged {source} into {target}; {moved} people moved.")
+
+
 @institutions_cli.command("import")
 @click.argument("file", type=click.File("rb"))
 def import_institutions_command(file) -> None:

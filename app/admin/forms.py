@@ -32,6 +32,12 @@ class InstitutionForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
+class MergeForm(FlaskForm):
+    target = SelectField(_l("Merge into"), coerce=int,
+                         description=_l("Its people, groups and coordinators move there, and this entry is deleted."))
+    merge_submit = SubmitField(_l("Merge"))
+
+
 class ImportForm(FlaskForm):
     file = FileField(_l("CSV file (UTF-8) with the columns name, kind, region"),
                      validators=[FileRequired(_l("Choose a CSV file."))])

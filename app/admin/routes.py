@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.admin import bp
-from app.admin.forms import ROLE_LABELS, ImportForm, InstitutionForm, RoleForm, ScopeForm
+from app.admin.forms import ROLE_LABELS, ImportForm, InstitutionForm, MergeForm, RoleForm, ScopeForm
 from app.extensions import db
 from app.models.people import Institution, InstitutionKind, Region, Role, User
 from app.learn.forms import ActionForm
@@ -224,7 +224,29 @@ def edit_institution(institution_id: int):
             return redirect(url_for("admin.institution_list"))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/institution.html", institution=institution, form=form,
+                           merge_form=_merge_form(institution, formdata=None),
                            usage=institutions.usage_of(institution)), status
+
+
+def _merge_form(institution: Institution, **kwargs) -> MergeForm:
+    form = MergeForm(**kwargs)
+    form.target.choices = [(i.id, i.name) for i in institutions.list_institutions() if i.id != institution.id]
+    return form
+
+
+@bp.route("/institutions/<int:institution_id>/merge", methods=["POST"])
+def merge_institution(institution_id: int):
+    institution = db.session.get(Institution, institution_id) or abort(404)
+    form = _merge_form(institution)
+    if not form.validate_on_submit():
+        flash(_("Choose the institution to merge into."), "error")
+        return redirect(url_for("admin.edit_institution", institution_id=institution.id))
+    target, name = db.session.get(Institution, form.target.data), institution.name
+    moved = institutions.merge_institution(institution, target)
+    db.session.commit()
+    flash(_("“%(name)s” is merged into “%(target)s”; %(count)d people moved.", name=name, target=target.name,
+            count=moved), "success")
+    return redirect(url_for("admin.edit_institution", institution_id=target.id))
 
 
 @bp.route("/institutions/<int:institution_id>/delete", methods=["POST"])

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, literal, select, update
 
 from app.extensions import db
 from app.models.cohorts import Cohort
@@ -164,6 +164,29 @@ def delete_institution(institution: Institution) -> None:
             name=institution.name, learners=used.learners, cohorts=used.cohorts, coordinators=used.coordinators))
     db.session.delete(institution)
     db.session.flush()
+
+
+def merge_institution(source: Institution, target: Institution) -> int:
+    """Move everyone and every group of ``source`` to ``target`` and delete ``source``: for two
+    entries of one institution ("КНУ" and its full name). Coordinators given ``source`` are
+    given ``target``. Returns how many people moved. Raises InstitutionError for a merge into itself.
+    """
+    if source.id == target.id:
+        raise InstitutionError(_l("An institution cannot be merged into itself."))
+    moved = db.session.execute(
+        update(User).where(User.institution_id == source.id).values(institution_id=target.id)).rowcount
+    db.session.execute(update(Cohort).where(Cohort.institution_id == source.id).values(institution_id=target.id))
+    scopes = coordinator_institutions.c
+    already = select(scopes.user_id).where(scopes.institution_id == target.id)
+    db.session.execute(insert(coordinator_institutions).from_select(
+        ["user_id", "institution_id"],
+        select(scopes.user_id, literal(target.id)).where(scopes.institution_id == source.id,
+                                                            scopes.user_id.not_in(already))))
+    db.session.execute(delete(coordinator_institutions).where(scopes.institution_id == source.id))
+    db.session.execute(delete(Institution).where(Institution.id == source.id))
+    # Objects loaded before these statements (the source, people's and groups' institution) are stale.
+    db.session.expire_all()
+    return moved
 
 
 def _names_in_every_language(labels: dict) -> dict[str, object]:

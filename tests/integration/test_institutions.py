@@ -214,3 +214,41 @@ def test_institutions_are_listed_in_kyrgyz_alphabetical_order(app):
     for name in ("Үркүнчү", "Уюм", "Өрнөк", "Оомат", "Ясли", "Ёлка", "Ель", "Ңоо", "Нарын", "Abc"):
         factories.make_institution(name)
     assert names() == ["Abc", "Ель", "Ёлка", "Нарын", "Ңоо", "Оомат", "Өрнөк", "Уюм", "Үркүнчү", "Ясли"]
+
+
+def test_merging_moves_people_groups_and_coordinators_then_deletes_the_duplicate(client, auth, post_form, runner):
+    from app.models.cohorts import Cohort
+    from app.services import cohorts, coordinator
+
+    short, full = factories.make_institution("КНУ"), factories.make_institution("Кыргызский национальный университет")
+    other = factories.make_institution("ОшГУ")
+    learners = [factories.make_user(institution=short) for _ in range(2)]
+    teacher = factories.make_user(role="instructor")
+    group = cohorts.create_cohort(teacher, name="1 курс", term=None, institution_id=short.id)
+    both = factories.make_user(role="coordinator")
+    coordinator.set_coordinator_scope(both, institutions=[short, full], all_institutions=False)
+    one = factories.make_user(role="coordinator")
+    coordinator.set_coordinator_scope(one, institutions=[short, other], all_institutions=False)
+    db.session.commit()
+    short_id, full_id = short.id, full.id
+
+    auth.login(role="admin")
+    page = client.get(f"/admin/institutions/{short_id}").get_data(as_text=True)
+    assert "Merge into" in page
+    response = post_form(f"/admin/institutions/{short_id}/merge", {"target": str(full_id)},
+                         token_page=f"/admin/institutions/{short_id}", follow_redirects=True)
+    assert "“КНУ” is merged into “Кыргызский национальный университет”; 2 people moved." in response.get_data(as_text=True)
+    assert db.session.get(Institution, short_id) is None
+    assert {factories.find_user(u.email).institution_id for u in learners} == {full_id}
+    assert db.session.get(Cohort, group.id).institution_id == full_id
+    assert coordinator.coordinator_scope(both) == {full_id}
+    assert coordinator.coordinator_scope(one) == {full_id, other.id}
+
+    # Into itself, or a name that does not exist: refused.
+    assert post_form(f"/admin/institutions/{full_id}/merge", {"target": str(full_id)},
+                     token_page=f"/admin/institutions/{full_id}").status_code == 302
+    assert db.session.get(Institution, full_id) is not None
+    assert runner.invoke(args=["institutions", "merge", "ОшГУ", "Нет такого"]).exit_code == 1
+    result = runner.invoke(args=["institutions", "merge", "ОшГУ", "кыргызский национальный университет"])
+    assert result.exit_code == 0 and coordinator.coordinator_scope(one) == {full_id}
+    assert names() == ["Кыргызский национальный университет"]
