@@ -32,6 +32,9 @@ DEMO_INSTITUTIONS = [
 ]
 
 
+_NO_SCOPE_YET = "They see no institution yet: give them some with `flask users set-institutions`."
+
+
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", default=None, help="Full name (default: the part of the email before @).")
@@ -49,6 +52,8 @@ def create_user_command(email: str, name: str | None, role: str, password: str) 
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
+    if user.role is Role.COORDINATOR:
+        click.echo(_NO_SCOPE_YET)
 
 
 @users_cli.command("set-role")
@@ -65,7 +70,7 @@ def set_role_command(email: str, role: str) -> None:
     db.session.commit()
     click.echo(f"{user.email} is now {role}.")
     if user.role is Role.COORDINATOR:
-        click.echo("They see no institution yet: give them some with `flask users set-institutions`.")
+        click.echo(_NO_SCOPE_YET)
 
 
 @users_cli.command("set-institutions")

@@ -168,7 +168,7 @@ def _institution_page(form: InstitutionForm | None = None, import_form: ImportFo
     return render_template(
         "admin/institutions.html", usage=institutions.usage(), form=form or InstitutionForm(formdata=None),
         import_form=import_form or ImportForm(formdata=None), import_result=import_result,
-        delete_form=ActionForm(), kind_labels=KIND_LABELS, region_names=region_names(),
+        kind_labels=KIND_LABELS, region_names=region_names(),
         regions=institutions.REGION_LABELS), status
 
 
