@@ -1,4 +1,4 @@
-"""Command-line tools: ``flask users ...``, ``flask demo seed`` and friends."""
+"""Command-line tools: ``flask users ...``, ``flask institutions ...``, ``flask demo seed`` and friends."""
 from __future__ import annotations
 
 import os
@@ -16,11 +16,13 @@ demo_cli = AppGroup("demo", help="Demonstration data for development.")
 maintenance_cli = AppGroup("maintenance", help="Housekeeping for operators.")
 courses_cli = AppGroup("courses", help="Check and sync the course files.")
 credentials_cli = AppGroup("credentials", help="Keys for signing certificates.")
+institutions_cli = AppGroup("institutions", help="The institutions learners choose from, and the regions.")
 
 # Fixed on purpose: the README lists them, and `flask demo seed` refuses to run in production.
 DEMO_ACCOUNTS = [
     ("admin@sabak.local", "Demo Admin", Role.ADMIN, "sabak-admin-demo"),
     ("instructor@sabak.local", "Айгүл Осмонова (demo)", Role.INSTRUCTOR, "sabak-instructor-demo"),
+    ("coordinator@sabak.local", "Нурлан Абдыкадыров (demo)", Role.COORDINATOR, "sabak-coordinator-demo"),
     ("learner@sabak.local", "Бакыт Токтогулов (demo)", Role.LEARNER, "sabak-learner-demo"),
 ]
 DEMO_INSTITUTIONS = [
@@ -28,6 +30,9 @@ DEMO_INSTITUTIONS = [
     ("Kyrgyz National University named after Jusup Balasagyn", InstitutionKind.UNIVERSITY, Region.BISHKEK),
     ("Osh State University", InstitutionKind.UNIVERSITY, Region.OSH_CITY),
 ]
+
+
+_NO_SCOPE_YET = "They see no institution yet: give them some with `flask users set-institutions`."
 
 
 @users_cli.command("create")
@@ -47,6 +52,8 @@ def create_user_command(email: str, name: str | None, role: str, password: str) 
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
+    if user.role is Role.COORDINATOR:
+        click.echo(_NO_SCOPE_YET)
 
 
 @users_cli.command("set-role")
@@ -59,9 +66,169 @@ def set_role_command(email: str, role: str) -> None:
     user = accounts.find_user_by_email(email)
     if user is None:
         raise click.ClickException(f"No account with the email {email}.")
-    user.role = Role(role)
+    accounts.assign_role(user, Role(role))
     db.session.commit()
     click.echo(f"{user.email} is now {role}.")
+    if user.role is Role.COORDINATOR:
+        click.echo(_NO_SCOPE_YET)
+
+
+@users_cli.command("set-institutions")
+@click.option("--email", required=True)
+@click.option("--all", "all_institutions", is_flag=True, help="Every institution, and learners without one.")
+@click.option("--institution", "names", multiple=True, help="An institution's name (repeat for several).")
+def set_institutions_command(email: str, all_institutions: bool, names: tuple[str, ...]) -> None:
+    """Choose whose results a coordinator sees: --all, or --institution NAME for each; neither clears."""
+    from app.services import accounts, coordinator, institutions
+
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account with the email {email}.")
+    if user.role is not Role.COORDINATOR:
+        raise click.ClickException(f"{user.email} is {user.role.value}, not coordinator "
+                                   "(flask users set-role --role coordinator).")
+    if all_institutions and names:
+        raise click.ClickException("Give either --all or --institution, not both.")
+    chosen = []
+    for name in names:
+        institution = institutions.find_by_name(name)
+        if institution is None:
+            raise click.ClickException(f"No institution named {name!r} (flask institutions list).")
+        chosen.append(institution)
+    coordinator.set_coordinator_scope(user, institutions=chosen, all_institutions=all_institutions)
+    db.session.commit()
+    if all_institutions:
+        click.echo(f"{user.email} sees all institutions.")
+    else:
+        click.echo(f"{user.email} sees: {', '.join(i.name for i in chosen) or 'nothing (no institutions)'}.")
+
+
+@institutions_cli.command("list")
+def list_institutions_command() -> None:
+    """Every institution: name, kind, region, people and groups (tab-separated)."""
+    from app.services import institutions
+
+    for used in institutions.usage():
+        inst = used.institution
+        click.echo(f"{inst.name}\t{inst.kind.value}\t{inst.region.value}\t{used.learners}\t{used.cohorts}")
+
+
+@institutions_cli.command("regions")
+def list_regions_command() -> None:
+    """The region codes, with their names in Russian, Kyrgyz and English."""
+    from flask_babel import force_locale
+
+    from app.services.institutions import LANGUAGES, REGION_LABELS
+
+    for region, label in REGION_LABELS.items():
+        names = []
+        for language in LANGUAGES:
+            with force_locale(language):
+                names.append(str(label))
+        click.echo("\t".join([region.value, *names]))
+
+
+def _choice(parse, value: str):
+    from app.services.institutions import InstitutionError
+
+    try:
+        return parse(value)
+    except InstitutionError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@institutions_cli.command("add")
+@click.argument("name")
+@click.option("--kind", required=True, help="university, library, school or other (or its name).")
+@click.option("--region", required=True, help="A code from `flask institutions regions`, or its name.")
+def add_institution_command(name: str, kind: str, region: str) -> None:
+    """Add an institution."""
+    from app.services import institutions
+
+    try:
+        inst = institutions.add_institution(name, _choice(institutions.parse_kind, kind),
+                                            _choice(institutions.parse_region, region))
+    except institutions.InstitutionError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Added {inst.name} (id {inst.id}).")
+
+
+@institutions_cli.command("edit")
+@click.argument("name")
+@click.option("--name", "new_name", default=None, help="The new name.")
+@click.option("--kind", default=None)
+@click.option("--region", default=None)
+def edit_institution_command(name: str, new_name: str | None, kind: str | None, region: str | None) -> None:
+    """Rename an institution or change its kind or region; its people and groups stay with it."""
+    from app.services import institutions
+
+    inst = institutions.find_by_name(name)
+    if inst is None:
+        raise click.ClickException(f"No institution named {name!r}.")
+    try:
+        institutions.update_institution(
+            inst, name=new_name or inst.name,
+            kind=_choice(institutions.parse_kind, kind) if kind else inst.kind,
+            region=_choice(institutions.parse_region, region) if region else inst.region)
+    except institutions.InstitutionError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Saved {inst.name}: {inst.kind.value}, {inst.region.value}.")
+
+
+@institutions_cli.command("delete")
+@click.argument("name")
+def delete_institution_command(name: str) -> None:
+    """Delete an institution nobody refers to (refuses, saying why, when one is in use)."""
+    from app.services import institutions
+
+    inst = institutions.find_by_name(name)
+    if inst is None:
+        raise click.ClickException(f"No institution named {name!r}.")
+    try:
+        institutions.delete_institution(inst)
+    except institutions.InstitutionError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Deleted {name}.")
+
+
+@institutions_cli.command("merge")
+@click.argument("source")
+@click.argument("target")
+def merge_institution_command(source: str, target: str) -> None:
+    """Move SOURCE's people, groups and coordinators to TARGET and delete SOURCE (duplicates)."""
+    from app.services import institutions
+
+    found = [institutions.find_by_name(name) for name in (source, target)]
+    for name, inst in zip((source, target), found):
+        if inst is None:
+            raise click.ClickException(f"No institution named {name!r}.")
+    try:
+        moved = institutions.merge_institution(*found)
+    except institutions.InstitutionError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Merged {source} into {target}; {moved} people moved.")
+
+
+@institutions_cli.command("import")
+@click.argument("file", type=click.File("rb"))
+def import_institutions_command(file) -> None:
+    """Add or update institutions from a CSV file (UTF-8; header: name,kind,region). All or
+    nothing: any bad line is reported as `line N: message` and nothing is imported."""
+    from app.services import institutions
+
+    result = institutions.import_csv(file.read())
+    if not result.ok:
+        db.session.rollback()
+        for error in result.errors:
+            click.echo(error, err=True)
+        raise click.ClickException("Nothing imported; correct the lines above and run again.")
+    db.session.commit()
+    click.echo(f"Imported: {len(result.added)} added, {len(result.updated)} updated, "
+               f"{len(result.unchanged)} unchanged.")
 
 
 @users_cli.command("reset-link")
@@ -81,7 +248,7 @@ def reset_link_command(email: str) -> None:
 
 @demo_cli.command("seed")
 def seed_command() -> None:
-    """Add demo institutions and the admin, instructor and learner accounts (skips existing ones)."""
+    """Add demo institutions and the admin, instructor, coordinator and learner accounts (skips existing ones)."""
     from app.services import accounts
 
     if current_app.config["SABAK_ENV"] not in ("development", "testing"):
@@ -97,7 +264,9 @@ def seed_command() -> None:
     first = institutions[DEMO_INSTITUTIONS[0][0]]
     for email, name, role, password in DEMO_ACCOUNTS:
         if accounts.find_user_by_email(email) is None:
-            accounts.create_user(email=email, name=name, password=password, role=role, institution=first)
+            user = accounts.create_user(email=email, name=name, password=password, role=role, institution=first)
+            if role is Role.COORDINATOR:  # a regional coordinator: the Bishkek institutions
+                user.coordinated_institutions = [i for i in institutions.values() if i.region is Region.BISHKEK]
     db.session.commit()
     click.echo("Demo accounts (development only):")
     for email, _name, role, password in DEMO_ACCOUNTS:
@@ -179,3 +348,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(maintenance_cli)
     app.cli.add_command(courses_cli)
     app.cli.add_command(credentials_cli)
+    app.cli.add_command(institutions_cli)

@@ -254,7 +254,7 @@ def shared_page(key: tuple | None, render: Callable[[], str],
     user = current_user._get_current_object()
     signed_in = user.is_authenticated
     full = ("page", str(get_locale()), request.path, request.endpoint, signed_in,
-            signed_in and user.is_instructor, signed_in and user.is_admin, *key)
+            signed_in and user.is_instructor, signed_in and user.is_admin, signed_in and user.is_coordinator, *key)
     copy, token = curriculum_cache.current(), signed_csrf_token()
     kept = copy.page(full)
     if kept is not None:

@@ -1,4 +1,4 @@
-"""Admin pages: users and roles."""
+"""Admin pages: users and roles, institutions, courses, certificates, and the coordinators' reports."""
 from __future__ import annotations
 
 from datetime import date
@@ -6,15 +6,15 @@ from pathlib import Path
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.admin import bp
-from app.admin.forms import ROLE_LABELS, RoleForm
+from app.admin.forms import ROLE_LABELS, ImportForm, InstitutionForm, MergeForm, RoleForm, ScopeForm
 from app.extensions import db
-from app.models.people import Role, User
+from app.models.people import Institution, InstitutionKind, Region, Role, User
 from app.learn.forms import ActionForm
-from app.services import accounts, catalog, coordinator, password_resets, user_directory
+from app.services import accounts, catalog, coordinator, institutions, password_resets, user_directory
+from app.services.institutions import KIND_LABELS
 
 
 @bp.route("/")
@@ -30,7 +30,8 @@ def users():
         page=request.args.get("page", 1, type=int),
     )
     return render_template(
-        "admin/users.html", page=page, role_labels=ROLE_LABELS, form=RoleForm(), Role=Role
+        "admin/users.html", page=page, role_labels=ROLE_LABELS, form=RoleForm(), Role=Role,
+        scopes=coordinator.scopes_of([u for u in page.users if u.role is Role.COORDINATOR]),
     )
 
 
@@ -64,11 +65,30 @@ def reset_link(user_id: int):
                            hours=current_app.config["ADMIN_RESET_LINK_HOURS"], q=request.args.get("q", ""))
 
 
-REGION_LABELS = {
-    "bishkek": _l("Bishkek"), "osh-city": _l("Osh (city)"), "batken": _l("Batken Region"),
-    "chuy": _l("Chüy Region"), "issyk-kul": _l("Issyk-Kul Region"), "jalal-abad": _l("Jalal-Abad Region"),
-    "naryn": _l("Naryn Region"), "osh": _l("Osh Region"), "talas": _l("Talas Region"),
-}
+@bp.route("/users/<int:user_id>/institutions", methods=["GET", "POST"])
+def coordinator_scope(user_id: int):
+    """Which institutions a coordinator's reports cover."""
+    user = db.session.get(User, user_id) or abort(404)
+    if user.role is not Role.COORDINATOR:
+        flash(_("Only coordinators have institutions to see; make %(name)s a coordinator first.", name=user.name),
+              "error")
+        return redirect(url_for("admin.users", q=user.email))
+    form = ScopeForm()
+    form.institutions.choices = [(i.id, i.name) for i in institutions.list_institutions()]
+    if request.method == "GET":
+        form.all_institutions.data = user.coordinates_all_institutions
+        form.institutions.data = [i.id for i in user.coordinated_institutions]
+    if form.validate_on_submit():
+        chosen = [db.session.get(Institution, i) for i in form.institutions.data]
+        coordinator.set_coordinator_scope(user, institutions=chosen, all_institutions=form.all_institutions.data)
+        db.session.commit()
+        flash(_("The institutions of %(name)s are saved.", name=user.name), "success")
+        return redirect(url_for("admin.users", q=user.email))
+    return render_template("admin/coordinator_scope.html", user=user, form=form)
+
+
+def region_names() -> dict[str, str]:
+    return {region.value: str(label) for region, label in institutions.REGION_LABELS.items()}
 
 
 def _report_filters() -> coordinator.Filters:
@@ -78,14 +98,14 @@ def _report_filters() -> coordinator.Filters:
         except ValueError:
             return None
 
-    return coordinator.Filters(parse("start"), parse("end"), request.args.get("track", ""))
+    return coordinator.Filters(parse("start"), parse("end"), request.args.get("track", ""),
+                               institutions=coordinator.coordinator_scope(current_user))
 
 
 @bp.route("/reports")
 def reports():
     report = coordinator.coordinator_report(_report_filters())
-    return render_template("admin/reports.html", report=report,
-                           region_names={k: str(v) for k, v in REGION_LABELS.items()})
+    return render_template("admin/reports.html", report=report, region_names=region_names())
 
 
 @bp.route("/reports.csv")
@@ -97,7 +117,7 @@ def reports_csv():
         "gain": _("Average learning gain"), "gain_n": _("Learners with pre- and post-test"),
         "no_institution": _("No institution"), "no_region": _("No region"), "total": _("Total"),
     }
-    text = coordinator.report_csv(report, labels, {k: str(v) for k, v in REGION_LABELS.items()})
+    text = coordinator.report_csv(report, labels, region_names())
     return Response(text.encode("utf-8"), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="sabak-report.csv"'})
 
@@ -159,3 +179,104 @@ def reissue_certificate(cert_id: int):
         flash(_("Reissued as %(code)s; the old certificate is revoked.", code=new.code), "success")
         return redirect(url_for("admin.certificates_list", q=new.code))
     return redirect(url_for("admin.certificates_list"))
+
+
+def _institution_page(form: InstitutionForm | None = None, import_form: ImportForm | None = None,
+                      import_result: institutions.ImportResult | None = None, status: int = 200):
+    return render_template(
+        "admin/institutions.html", usage=institutions.usage(), form=form or InstitutionForm(formdata=None),
+        import_form=import_form or ImportForm(formdata=None), import_result=import_result,
+        kind_labels=KIND_LABELS, region_names=region_names(),
+        regions=institutions.REGION_LABELS), status
+
+
+@bp.route("/institutions", methods=["GET", "POST"])
+def institution_list():
+    """The institutions learners choose from: list, add one, and the regions they belong to."""
+    form = InstitutionForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                institution = institutions.add_institution(
+                    form.name.data, InstitutionKind(form.kind.data), Region(form.region.data))
+            except institutions.InstitutionError as exc:
+                form.name.errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash(_("“%(name)s” is added.", name=institution.name), "success")
+                return redirect(url_for("admin.institution_list"))
+        return _institution_page(form=form, status=400)
+    return _institution_page()
+
+
+@bp.route("/institutions/import", methods=["POST"])
+def import_institutions():
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return _institution_page(import_form=form, status=400)
+    result = institutions.import_csv(form.file.data.read())
+    if not result.ok:
+        db.session.rollback()
+        return _institution_page(import_form=form, import_result=result, status=400)
+    db.session.commit()
+    flash(_("Imported: %(added)d added, %(updated)d updated, %(unchanged)d unchanged.", added=len(result.added),
+            updated=len(result.updated), unchanged=len(result.unchanged)), "success")
+    return redirect(url_for("admin.institution_list"))
+
+
+@bp.route("/institutions/<int:institution_id>", methods=["GET", "POST"])
+def edit_institution(institution_id: int):
+    institution = db.session.get(Institution, institution_id) or abort(404)
+    form = InstitutionForm(obj=institution)
+    if request.method == "GET":
+        form.kind.data, form.region.data = institution.kind.value, institution.region.value
+    if form.validate_on_submit():
+        try:
+            institutions.update_institution(institution, name=form.name.data, kind=InstitutionKind(form.kind.data),
+                                            region=Region(form.region.data))
+        except institutions.InstitutionError as exc:
+            form.name.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("“%(name)s” is saved.", name=institution.name), "success")
+            return redirect(url_for("admin.institution_list"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/institution.html", institution=institution, form=form,
+                           merge_form=_merge_form(institution, formdata=None),
+                           usage=institutions.usage_of(institution)), status
+
+
+def _merge_form(institution: Institution, **kwargs) -> MergeForm:
+    form = MergeForm(**kwargs)
+    form.target.choices = [(i.id, i.name) for i in institutions.list_institutions() if i.id != institution.id]
+    return form
+
+
+@bp.route("/institutions/<int:institution_id>/merge", methods=["POST"])
+def merge_institution(institution_id: int):
+    institution = db.session.get(Institution, institution_id) or abort(404)
+    form = _merge_form(institution)
+    if not form.validate_on_submit():
+        flash(_("Choose the institution to merge into."), "error")
+        return redirect(url_for("admin.edit_institution", institution_id=institution.id))
+    target, name = db.session.get(Institution, form.target.data), institution.name
+    moved = institutions.merge_institution(institution, target)
+    db.session.commit()
+    flash(_("“%(name)s” is merged into “%(target)s”; %(count)d people moved.", name=name, target=target.name,
+            count=moved), "success")
+    return redirect(url_for("admin.edit_institution", institution_id=target.id))
+
+
+@bp.route("/institutions/<int:institution_id>/delete", methods=["POST"])
+def delete_institution(institution_id: int):
+    institution = db.session.get(Institution, institution_id) or abort(404)
+    if ActionForm().validate_on_submit():
+        name = institution.name
+        try:
+            institutions.delete_institution(institution)
+        except institutions.InstitutionError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("“%(name)s” is deleted.", name=name), "success")
+    return redirect(url_for("admin.institution_list"))

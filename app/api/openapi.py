@@ -8,6 +8,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from app.models.people import Role
+
 SLUG_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
 KEY_PATTERN = "^[A-Za-z0-9._:-]{1,64}$"
 
@@ -31,7 +33,7 @@ SCORE = _nullable("number", minimum=0, maximum=100)
 SCHEMAS: dict[str, Any] = {
     "Error": _obj({"error": _obj({"status": {"type": "integer"}, "message": {"type": "string"}})}),
     "Me": _obj({"id": {"type": "integer"}, "name": {"type": "string"}, "email": {"type": "string"},
-                "role": {"type": "string", "enum": ["learner", "instructor", "admin"]},
+                "role": {"type": "string", "enum": [role.value for role in Role]},
                 "locale": _nullable("string")}),
     "EnrolmentStatus": {"type": "string", "enum": ["not-enrolled", "enrolled", "completed", "left"],
                         "description": "Present only when the request is authenticated."},

@@ -13,7 +13,7 @@ from app.auth.forms import (ApiTokenForm, ForgotPasswordForm, LoginForm, LogoutF
                             RegisterForm, ResetPasswordForm)
 from app.extensions import db, limiter
 from app.security import is_safe_redirect
-from app.services import accounts, mail, password_resets
+from app.services import accounts, institutions, mail, password_resets
 from app.services import tokens as token_service
 from app.services.errors import NotFound
 
@@ -45,7 +45,7 @@ def _address_asked() -> str:
 
 
 def _institution_choices():
-    return [SelectChoice(0, _("— none —"))] + [SelectChoice(i.id, i.name) for i in accounts.list_institutions()]
+    return [SelectChoice(0, _("— none —"))] + [SelectChoice(i.id, i.name) for i in institutions.list_institutions()]
 
 
 def _redirect_next(default: str):

@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, text
+from sqlalchemy import Boolean, Column, Enum, ForeignKey, Integer, String, Table, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -28,6 +28,9 @@ class Role(str, enum.Enum):
     LEARNER = "learner"
     INSTRUCTOR = "instructor"
     ADMIN = "admin"
+    # Sees the results across institutions (all, or the ones given in coordinator_institutions)
+    # and nothing else beyond a learner: no teaching, no user administration.
+    COORDINATOR = "coordinator"
 
 
 class InstitutionKind(str, enum.Enum):
@@ -49,6 +52,17 @@ class Region(str, enum.Enum):
     NARYN = "naryn"
     OSH = "osh"
     TALAS = "talas"
+
+
+# Which institutions a coordinator's reports cover. Deleting the user drops their rows; an
+# institution named here cannot be deleted (app.services.institutions refuses, and the foreign
+# key without ON DELETE backs that up), so a coordinator's scope never shrinks silently.
+coordinator_institutions = Table(
+    "coordinator_institutions",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("institution_id", ForeignKey("institutions.id"), primary_key=True, index=True),
+)
 
 
 class Institution(TimestampMixin, db.Model):
@@ -88,6 +102,11 @@ class AccountMixin(UserMixin):
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
 
+    @property
+    def is_coordinator(self) -> bool:
+        """May see the coordinators' reports (admins hold every role)."""
+        return self.role in (Role.COORDINATOR, Role.ADMIN)
+
 
 class User(AccountMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
@@ -114,7 +133,14 @@ class User(AccountMixin, TimestampMixin, db.Model):
     # (app.services.learner_cache); the app never writes it.
     learning_revision: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
+    # A coordinator sees every institution (and learners of none) only when this is set; with it
+    # unset they see the institutions in coordinator_institutions, and none when that is empty,
+    # so a forgotten setting shows too little rather than too much.
+    coordinates_all_institutions: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
     institution: Mapped[Institution | None] = relationship(back_populates="users")
+    coordinated_institutions: Mapped[list[Institution]] = relationship(
+        secondary=coordinator_institutions, order_by="Institution.name")
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.value}>"

@@ -216,17 +216,23 @@ def set_role(actor: User, user: User, role: Role) -> None:
     """Change a user's role. An admin cannot demote themselves (the site could lose its last admin)."""
     if actor.id == user.id and role is not Role.ADMIN:
         raise AccountError(_l("You cannot remove your own admin role."))
+    assign_role(user, role)
+
+
+def assign_role(user: User, role: Role) -> None:
+    """Set a user's role without the self-demotion check (for the command line). A user who stops
+    being a coordinator loses their institutions, so that making them one again starts from
+    nothing to see rather than from a forgotten scope."""
     user.role = role
+    if role is not Role.COORDINATOR:
+        user.coordinates_all_institutions = False
+        user.coordinated_institutions = []
     db.session.flush()
 
 
 def count_users_by_role() -> dict[Role, int]:
     rows = db.session.execute(select(User.role, func.count()).group_by(User.role)).all()
     return {role: count for role, count in rows}
-
-
-def list_institutions() -> list[Institution]:
-    return list(db.session.scalars(select(Institution).order_by(Institution.name)))
 
 
 def update_profile(user: User, *, name: str, locale: str | None, institution_id: int | None) -> None:

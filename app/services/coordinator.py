@@ -17,8 +17,9 @@ from app.extensions import db
 from app.models.catalog import Course, Module
 from app.models.credentials import LedgerEntry
 from app.models.learning import Attempt, Enrolment
-from app.models.people import Institution, Region, Role, User
+from app.models.people import Institution, Region, Role, User, coordinator_institutions
 from app.services import credit
+from app.services.institutions import sort_key
 
 
 @dataclass
@@ -26,6 +27,9 @@ class Filters:
     start: date | None = None
     end: date | None = None  # inclusive
     track: str = ""
+    # The institutions the reader may see (coordinator_scope); None is every institution and the
+    # learners of none. Set by the server from who is asking, never from the request.
+    institutions: frozenset[int] | None = None
 
     def bounds(self) -> tuple[datetime | None, datetime | None]:
         start = datetime.combine(self.start, time.min, timezone.utc) if self.start else None
@@ -68,6 +72,48 @@ def _between(column, filters: Filters):
     return and_(True, *conditions)
 
 
+def _in_scope(filters: Filters):
+    if filters.institutions is None:
+        return True
+    return User.institution_id.in_(sorted(filters.institutions))
+
+
+def coordinator_scope(user) -> frozenset[int] | None:
+    """The institutions whose results ``user`` may see: None for every one (admins, and
+    coordinators marked for all institutions), else the set given to them, which may be empty.
+    Whoever calls this has already checked that the user may see reports at all."""
+    if user.role is Role.ADMIN:
+        return None
+    record = db.session.get(User, user.id)
+    if record is None or record.role is not Role.COORDINATOR:
+        return frozenset()
+    if record.coordinates_all_institutions:
+        return None
+    return frozenset(db.session.scalars(
+        select(coordinator_institutions.c.institution_id).where(coordinator_institutions.c.user_id == user.id)))
+
+
+def set_coordinator_scope(user: User, *, institutions: list[Institution], all_institutions: bool) -> None:
+    """Give a coordinator every institution, or exactly ``institutions`` (none: they see nothing)."""
+    user.coordinates_all_institutions = all_institutions
+    user.coordinated_institutions = [] if all_institutions else list(institutions)
+    db.session.flush()
+
+
+def scopes_of(users: list[User]) -> dict[int, list[str] | None]:
+    """For the users list: each coordinator's institution names (None: all), in one query."""
+    names: dict[int, list[str] | None] = {u.id: None if u.coordinates_all_institutions else [] for u in users}
+    wanted = [u.id for u in users if not u.coordinates_all_institutions]
+    if wanted:
+        for user_id, name in db.session.execute(
+            select(coordinator_institutions.c.user_id, Institution.name)
+            .join(Institution, Institution.id == coordinator_institutions.c.institution_id)
+            .where(coordinator_institutions.c.user_id.in_(wanted)).order_by(Institution.name)
+        ):
+            names[user_id].append(name)
+    return names
+
+
 def _first_per_course(column, filters: Filters):
     """Per learner and course for credit (a course and its translations are one,
     app.services.credit), the first time of ``column`` (enrolled or completed): a learner who
@@ -104,25 +150,27 @@ def coordinator_report(filters: Filters) -> Report:
     learners' own and is not part of the programme's figures.
     """
     learners = dict(db.session.execute(
-        select(User.institution_id, func.count()).where(User.role == Role.LEARNER).group_by(User.institution_id)
+        select(User.institution_id, func.count()).where(User.role == Role.LEARNER, _in_scope(filters))
+        .group_by(User.institution_id)
     ).all())
     enrolled_first = _first_per_course(Enrolment.enrolled_at, filters)
-    enrolled = _per_institution(enrolled_first, _between(enrolled_first.c.at, filters))
+    enrolled = _per_institution(enrolled_first, _in_scope(filters), _between(enrolled_first.c.at, filters))
     done_first = _first_per_course(Enrolment.completed_at, filters)
-    done = _per_institution(done_first, _between(done_first.c.at, filters),
+    done = _per_institution(done_first, _in_scope(filters), _between(done_first.c.at, filters),
                             ~credit.withdrawn_sql(done_first.c.user_id, done_first.c.course_key))
     hours = {inst: float(h or 0) for inst, h in db.session.execute(
         select(User.institution_id, func.sum(LedgerEntry.hours)).join(User, User.id == LedgerEntry.user_id)
-        .where(LedgerEntry.source == "course", credit.counted(),
+        .where(LedgerEntry.source == "course", credit.counted(), _in_scope(filters),
                LedgerEntry.track == filters.track if filters.track else True,
                _between_dates(LedgerEntry.activity_date, filters))
         .group_by(User.institution_id)).all()}
     completed = {inst: (done.get(inst, 0), hours.get(inst, 0.0)) for inst in set(done) | set(hours)}
     gains = _gains_by_institution(filters)
-    institutions = {i.id: i for i in db.session.scalars(select(Institution).order_by(Institution.name))}
+    shown = Institution.id.in_(sorted(filters.institutions)) if filters.institutions is not None else True
+    institutions = {i.id: i for i in db.session.scalars(select(Institution).where(shown).order_by(Institution.name))}
     rows = []
     for inst_id in sorted(set(institutions) | set(learners) | set(enrolled) | set(completed),
-                          key=lambda i: (i is None, institutions[i].name if i in institutions else "")):
+                          key=lambda i: (i is None, sort_key(institutions[i].name) if i in institutions else "")):
         inst = institutions.get(inst_id)
         n_done, hours = completed.get(inst_id, (0, 0.0))
         rows.append(Row(inst.name if inst else "", inst, inst.region if inst else None, learners.get(inst_id, 0),
@@ -163,7 +211,8 @@ def _gains_by_institution(filters: Filters) -> dict[int | None, list[float]]:
         select(User.institution_id, Attempt.user_id, Module.course_id, Module.kind, Attempt.number, Attempt.score)
         .join(Module, Module.id == Attempt.module_id).join(Course, Course.id == Module.course_id)
         .join(User, User.id == Attempt.user_id)
-        .where(Module.kind.in_(("pretest", "posttest")), track, _between(Attempt.submitted_at, filters))
+        .where(Module.kind.in_(("pretest", "posttest")), track, _in_scope(filters),
+               _between(Attempt.submitted_at, filters))
     ).all()
     per_learner: dict[tuple[int, int], dict] = {}
     for inst_id, user_id, course_id, kind, number, score in rows:

@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db
 from app.learn.forms import ActionForm
-from app.services import (accounts, analysis_reports, cohorts, curriculum_cache, essays, learner_cache, reports,
+from app.services import (analysis_reports, cohorts, curriculum_cache, essays, institutions, learner_cache, reports,
                           teaching)
 from app.services import attempts as attempt_service
 from app.services.catalog import published_course
@@ -78,7 +78,7 @@ def index():
 def new_cohort():
     form = CohortForm()
     form.institution.choices = [SelectChoice(0, _("— none —"))] + [
-        SelectChoice(i.id, i.name) for i in accounts.list_institutions()]
+        SelectChoice(i.id, i.name) for i in institutions.list_institutions()]
     if request.method == "GET" and current_user.institution_id:
         form.institution.data = current_user.institution_id
     if form.validate_on_submit():

@@ -16,7 +16,7 @@ It is written out here with its own table definitions rather than importing the 
 keeps doing what it did when the models change.
 
 Revision ID: b7e3c1a9d250
-Revises: b5d1e8c3f742
+Revises: 512f4d20435e
 Create Date: 2026-12-07 20:00:00.000000
 
 """
@@ -28,7 +28,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b7e3c1a9d250'
-down_revision = 'b5d1e8c3f742'
+down_revision = '512f4d20435e'
 branch_labels = None
 depends_on = None
 

@@ -67,6 +67,20 @@ def test_register_login_switch_language_logout(page, assert_accessible):
     assert page.locator("header a[href='/login']").count() == 1
 
 
+def institution_pages(live_app) -> list[str]:
+    """The institutions pages, with an institution in use and a coordinator to give it to."""
+    from app.models import Region
+    from app.services import coordinator, institutions
+
+    with live_app.app_context():
+        inst = institutions.find_by_name("Чуйская областная библиотека") or factories.make_institution(
+            "Чуйская областная библиотека", Region.CHUY)
+        coord = factories.make_user(role="coordinator", email=f"coordinator{next(_n)}@browser.kg")
+        coordinator.set_coordinator_scope(coord, institutions=[inst], all_institutions=False)
+        db.session.commit()
+        return ["/admin/institutions", f"/admin/institutions/{inst.id}", f"/admin/users/{coord.id}/institutions"]
+
+
 def certificate_code(live_app) -> str:
     """A real certificate: a learner completes the sample course's lesson and quiz."""
     from sqlalchemy import select
@@ -110,7 +124,7 @@ def test_main_pages_have_no_accessibility_violations(browser, base_url, live_app
         for path in ["/dashboard", "/profile", "/courses", "/attempts", "/credentials", "/credentials/external",
                      "/teach/", "/teach/cohorts/new", "/teach/grading", "/teach/ledger", "/admin/", "/admin/users",
                      "/admin/courses", "/admin/reports", "/admin/certificates", f"/certificates/{certificate_code(live_app)}",
-                     "/logout"]:
+                     *institution_pages(live_app), "/logout"]:
             page.goto(path)
             assert page.locator("html").get_attribute("lang") == locale
             assert_accessible(page, f"{path} ({locale})")

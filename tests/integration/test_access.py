@@ -1,8 +1,9 @@
-"""Walk every registered route as anonymous, learner, instructor and admin.
+"""Walk every registered route as anonymous, learner, instructor, coordinator and admin.
 
 Each endpoint must be declared here (or belong to /teach or /admin, which are declared by their
 blueprint); a new route without a declared access level fails this test, so nobody can add an
-unguarded page by accident.
+unguarded page by accident. The levels are not a ladder: a coordinator is not an instructor, and
+an instructor sees no coordinators' reports; only admins hold every role.
 """
 from __future__ import annotations
 
@@ -14,9 +15,12 @@ from app.extensions import db
 from tests import factories
 from tests.conftest import csrf_token_from
 
-PUBLIC, LOGIN, INSTRUCTOR, ADMIN = "public", "login", "instructor", "admin"
+PUBLIC, LOGIN, INSTRUCTOR, COORDINATOR, ADMIN = "public", "login", "instructor", "coordinator", "admin"
 BLUEPRINT_ACCESS = {"teach": INSTRUCTOR, "admin": ADMIN}
 ENDPOINT_ACCESS = {
+    # The only pages of the admin blueprint a coordinator may open: the reports.
+    "admin.reports": COORDINATOR,
+    "admin.reports_csv": COORDINATOR,
     "static": PUBLIC,
     "health.healthz": PUBLIC,
     "learn.index": PUBLIC,
@@ -69,12 +73,20 @@ ENDPOINT_ACCESS = {
     "auth.create_token": LOGIN,
     "auth.revoke_token": LOGIN,
 }
-RANK = {"anonymous": 0, "learner": 1, "instructor": 2, "admin": 3}
-NEEDED = {PUBLIC: 0, LOGIN: 1, INSTRUCTOR: 2, ADMIN: 3}
+ROLES = ("anonymous", "learner", "instructor", "coordinator", "admin")
+ALLOWED = {
+    PUBLIC: set(ROLES),
+    LOGIN: {"learner", "instructor", "coordinator", "admin"},
+    INSTRUCTOR: {"instructor", "admin"},
+    COORDINATOR: {"coordinator", "admin"},
+    ADMIN: {"admin"},
+}
 PLACEHOLDER = {"int": "1", "string": "x", "path": "x/y.png", "default": "x"}
 
 
 def access_of(endpoint: str) -> str:
+    if endpoint in ENDPOINT_ACCESS:
+        return ENDPOINT_ACCESS[endpoint]
     blueprint = endpoint.split(".")[0]
     if blueprint in BLUEPRINT_ACCESS:
         return BLUEPRINT_ACCESS[blueprint]
@@ -94,7 +106,7 @@ def all_rules(app):
     return sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
 
 
-@pytest.mark.parametrize("who", ["anonymous", "learner", "instructor", "admin"])
+@pytest.mark.parametrize("who", ROLES)
 def test_every_route_enforces_its_access_level(app, client, auth, who):
     if who != "anonymous":
         auth.login(role=who)
@@ -111,7 +123,7 @@ def test_every_route_enforces_its_access_level(app, client, auth, who):
             else:
                 response = client.open(url, method=method, data={"csrf_token": token})
             status = response.status_code
-            allowed = RANK[who] >= NEEDED[level]
+            allowed = who in ALLOWED[level]
             where = f"{who} {method} {url} ({rule.endpoint}, {level})"
             if allowed:
                 assert status not in (401, 403), f"{where}: refused with {status}"
@@ -136,6 +148,27 @@ def test_a_learner_gets_403_on_every_admin_and_teach_route(app, client, auth):
         for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
             response = client.open(concrete_url(rule), method=method, data={"csrf_token": token})
             assert response.status_code == 403, (method, rule.rule)
+
+
+def test_a_coordinator_gets_403_everywhere_in_admin_and_teach_but_the_reports(app, client, auth):
+    """User administration (users, roles, institutions, scopes), certificates, course sync and
+    teaching are closed to coordinators; the two report endpoints are the declared exception."""
+    from app.admin import COORDINATOR_ENDPOINTS
+
+    auth.login(role="coordinator")
+    token = csrf_token_from(client.get("/").get_data(as_text=True))
+    guarded = [r for r in all_rules(app) if r.rule.startswith(("/admin", "/teach", "/api/cohorts"))]
+    opened = {r.endpoint for r in guarded if access_of(r.endpoint) == COORDINATOR}
+    assert opened == COORDINATOR_ENDPOINTS == {"admin.reports", "admin.reports_csv"}
+    assert {"admin.users", "admin.change_role", "admin.coordinator_scope", "admin.institution_list",
+            "admin.certificates_list", "admin.revoke_certificate", "admin.courses"} <= {r.endpoint for r in guarded}
+    for rule in guarded:
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
+            response = client.open(concrete_url(rule), method=method, data={"csrf_token": token})
+            if rule.endpoint in COORDINATOR_ENDPOINTS:
+                assert response.status_code == 200, (method, rule.rule)
+            else:
+                assert response.status_code == 403, (method, rule.rule)
 
 
 def test_inactive_accounts_cannot_log_in(client, auth):

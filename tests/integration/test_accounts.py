@@ -173,7 +173,9 @@ def test_demo_seed_is_idempotent(runner):
     result = runner.invoke(args=["demo", "seed"])
     assert result.exit_code == 0
     assert "learner@sabak.local" in result.output
-    assert db.session.query(User).count() == 3
+    from app.cli import DEMO_ACCOUNTS
+
+    assert db.session.query(User).count() == len(DEMO_ACCOUNTS) == 4
 
 
 def test_each_request_sees_the_user_as_stored_now(app, client, auth):

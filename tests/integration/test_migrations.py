@@ -81,3 +81,40 @@ def test_the_learning_revision_migration_keeps_every_row_and_makes_the_triggers(
     enrolment.leave(learner, course)
     db.session.commit()
     assert db.session.scalar(select(User.learning_revision).where(User.id == learner.id)) == before + 1
+
+
+def test_the_coordinators_migration_keeps_the_users_and_downgrades_coordinators_to_learners(app, tmp_path):
+    """Adding users.coordinates_all_institutions alters `users` in place (a batch copy would break
+    the learning-revision triggers that name it), and going back turns coordinators into
+    learners, as the older code cannot read the role; enrolments and triggers survive both ways."""
+    from sqlalchemy import func, select, text
+
+    from app.models import Course, Enrolment, User
+    from app.services import coordinator, enrolment
+    from app.services.sync import sync_all
+    from tests import factories
+
+    db.drop_all()
+    upgrade()
+    assert sync_all([factories.write_course(tmp_path)], commit=db.session.commit, rollback=db.session.rollback).ok
+    inst = factories.make_institution("КНУ")
+    coord = factories.make_user(role="coordinator")
+    coordinator.set_coordinator_scope(coord, institutions=[inst], all_institutions=False)
+    learner = factories.make_user()
+    enrolment.enrol(learner, db.session.scalar(select(Course)))
+    db.session.commit()
+    coord_id, learner_id = coord.id, learner.id
+    db.session.close()
+    downgrade(revision="8e4b2d6f0a19")
+    with db.engine.connect() as conn:
+        assert conn.scalar(text("SELECT role FROM users WHERE id = :id"), {"id": coord_id}) == "learner"
+        assert "coordinator_institutions" not in inspect(conn).get_table_names()
+        assert "coordinates_all_institutions" not in {c["name"] for c in inspect(conn).get_columns("users")}
+    upgrade()
+    assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 1
+    assert db.session.get(User, coord_id).coordinates_all_institutions is False
+    learner = db.session.get(User, learner_id)
+    before = learner.learning_revision
+    enrolment.leave(learner, db.session.scalar(select(Course)))
+    db.session.commit()
+    assert db.session.scalar(select(User.learning_revision).where(User.id == learner_id)) == before + 1
