@@ -122,14 +122,22 @@ def test_evidence_lives_in_the_database_and_another_host_serves_it(client, auth,
     assert f"/credentials/entries/{entry.id}/evidence" in ledger_page
 
 
+BEFORE = "8e4b2d6f0a19"  # the revision before b7e3c51a9d42, which moved evidence into the database
+
+
 def test_the_migration_moves_files_from_instance_evidence_into_the_database_and_back(app):
     db.drop_all()
-    upgrade(revision="8e4b2d6f0a19")
+    upgrade(revision=BEFORE)
     folder = Path(app.instance_path) / "evidence"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "0a1b2c.pdf").write_bytes(PDF)
     (folder / "3d4e5f.png").write_bytes(PNG)
-    learner = factories.make_user()
+    # The users table as that revision has it (the models describe today's).
+    db.session.execute(text(
+        "INSERT INTO users (email, name, password_hash, role, is_active_account, session_token, learning_revision, "
+        "created_at, updated_at) VALUES ('old@example.kg', 'Old', 'x', 'learner', :yes, 'token', 0, "
+        "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"), {"yes": True})
+    learner_id = db.session.execute(text("SELECT id FROM users WHERE email = 'old@example.kg'")).scalar_one()
     db.session.commit()
     rows = [("a.pdf", "0a1b2c.pdf"), ("b.png", "3d4e5f.png"), ("lost.pdf", "gone.pdf"), (None, None)]
     for name, path in rows:
@@ -137,7 +145,7 @@ def test_the_migration_moves_files_from_instance_evidence_into_the_database_and_
             "INSERT INTO ledger_entries (user_id, source, title, provider, activity_date, hours, status, "
             "evidence_name, evidence_path, created_at, updated_at) VALUES (:user, 'external', 't', 'p', "
             "'2026-01-05', 2, 'pending', :name, :path, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"),
-            {"user": learner.id, "name": name, "path": path})
+            {"user": learner_id, "name": name, "path": path})
     db.session.commit()
     db.session.close()
 
@@ -151,7 +159,7 @@ def test_the_migration_moves_files_from_instance_evidence_into_the_database_and_
 
     (folder / "0a1b2c.pdf").unlink()
     (folder / "3d4e5f.png").unlink()
-    downgrade(revision="8e4b2d6f0a19")
+    downgrade(revision=BEFORE)
     back = dict(db.session.execute(text(
         "SELECT evidence_name, evidence_path FROM ledger_entries WHERE evidence_path IS NOT NULL")).all())
     assert set(back) == {"a.pdf", "b.png"}
