@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import DateField, DecimalField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.auth.forms import strip
+from app.platform.forms import Form
 
 
-class ExternalLearningForm(FlaskForm):
+class ExternalLearningForm(Form):
     title = StringField(_l("What did you attend?"), validators=[DataRequired(), Length(max=300)], filters=[strip],
                         description=_l("For example: seminar “Open access in Central Asia”"))
     provider = StringField(_l("Organised by"), validators=[DataRequired(), Length(max=300)], filters=[strip])
@@ -22,12 +22,12 @@ class ExternalLearningForm(FlaskForm):
     submit = SubmitField(_l("Send for approval"))
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     reason = TextAreaField(_l("Reason (required to reject)"), validators=[Optional(), Length(max=2000)])
     approve = SubmitField(_l("Approve"))
     reject = SubmitField(_l("Reject"))
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     reason = StringField(_l("Reason for revoking"), validators=[DataRequired(), Length(max=500)], filters=[strip])
     submit = SubmitField(_l("Revoke"))

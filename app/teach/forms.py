@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DecimalField, EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.auth.forms import strip
+from app.platform.forms import Form
 
 
-class CohortForm(FlaskForm):
+class CohortForm(Form):
     name = StringField(_l("Cohort name"), validators=[DataRequired(), Length(max=200)], filters=[strip],
                        description=_l("For example: History, 1st year, group 2"))
     term = StringField(_l("Term (optional)"), validators=[Optional(), Length(max=100)], filters=[strip],
@@ -18,23 +18,23 @@ class CohortForm(FlaskForm):
     submit = SubmitField(_l("Create cohort"))
 
 
-class AssignCourseForm(FlaskForm):
+class AssignCourseForm(Form):
     course = SelectField(_l("Course"), coerce=int)
     submit = SubmitField(_l("Add course"))
 
 
-class AddInstructorForm(FlaskForm):
+class AddInstructorForm(Form):
     email = EmailField(_l("Instructor's email"), validators=[DataRequired(), Length(max=254)], filters=[strip])
     submit = SubmitField(_l("Add co-instructor"))
 
 
-class GradeForm(FlaskForm):
+class GradeForm(Form):
     score = DecimalField(_l("Score (0–100)"), places=None, validators=[DataRequired(), NumberRange(min=0, max=100)])
     comment = TextAreaField(_l("Comment for the learner"), validators=[Optional(), Length(max=5000)])
     submit = SubmitField(_l("Save grade"))
 
 
-class JoinForm(FlaskForm):
+class JoinForm(Form):
     code = StringField(_l("Join code"), validators=[DataRequired(), Length(max=20)], filters=[strip],
                        description=_l("Your instructor gives you this code."))
     submit = SubmitField(_l("Join"))
