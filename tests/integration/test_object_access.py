@@ -70,7 +70,9 @@ def world(app, tmp_path):
     course = db.session.scalar(select(Course).where(Course.slug == "quiz-course"))
     module = db.session.scalar(select(Module).where(Module.course_id == course.id, Module.slug.contains("boolean")))
 
-    owner = factories.make_user(email=OWNER_EMAIL, name=OWNER_NAME)
+    institution = factories.make_institution("OWNER-INSTITUTION-Q7")
+    other_institution = factories.make_institution()
+    owner = factories.make_user(email=OWNER_EMAIL, name=OWNER_NAME, institution=institution)
     teacher = factories.make_user(role="instructor")
     enrolment.enrol(owner, cert_course)
     progress.mark_done(owner, cert_course.modules[0])  # completes it: a certificate
@@ -112,6 +114,8 @@ def world(app, tmp_path):
         "certificate_code": db.session.scalar(select(Certificate.code).where(Certificate.user_id == owner.id)),
         "join_code": cohort.join_code,
         "teacher_email": teacher.email,
+        "institution_id": institution.id,
+        "other_institution_id": other_institution.id,
         "multikey": certificates.public_keys()[0],
         "name": "credentials-v2.jsonld",
         # A password-reset link is a secret sent to its owner: the sweep tries one that is not.
@@ -136,6 +140,10 @@ FORM_DATA = {
     "auth.profile": {"name": "Intruder", "locale": "en", "institution": "0"},
     "auth.create_token": {"token_name": "intruder"},
     "auth.forgot_password": {"email": OWNER_EMAIL},
+    "admin.institutions": {"name": "Intruder institute", "kind": "university", "region": "bishkek"},
+    "admin.edit_institution": {"name": "Renamed by an intruder", "kind": "library", "region": "osh"},
+    "admin.merge_institution": {"target": "{other_institution_id}", "merge_submit": "Merge"},
+    "admin.coordinator_scope": {"all_institutions": "y"},
     "auth.reset_password": {"new": "intruder-password-1", "confirm": "intruder-password-1"},
 }
 # The session the sweep walks with must stay: these would end or replace it (tested elsewhere).
