@@ -39,8 +39,9 @@ class RememberingCookieSessions(SecureCookieSessionInterface):
     a cookie verified once needs only its age checked again: its contents (as JSON, so every
     request gets its own dict) and the time it was signed are kept, keyed by the exact cookie
     text. Only verified cookies get in, nothing is ever invalidated (a changed session is a
-    different cookie), and the store is bounded. Sign-out everywhere does not rest on cookies
-    (``users.session_token``), so keeping them changes nothing there.
+    different cookie), and the store is bounded. Signing out does not rest on cookies: the user
+    loader checks the session's ``user_sessions`` row on every request
+    (accounts.load_user_from_cookie_id), so a kept cookie whose session has ended signs nobody in.
     """
 
     MAX_REMEMBERED = 10_000  # about 3 MB
