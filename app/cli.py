@@ -91,11 +91,15 @@ def seed_command() -> None:
 
 @maintenance_cli.command("purge")
 def purge_command() -> None:
-    """Delete expired rate-limit windows."""
+    """Delete expired rate-limit windows and expired login sessions."""
     from app.ratelimit import DatabaseStorage
+    from app.services import accounts
 
     removed = DatabaseStorage().purge_expired()
     click.echo(f"Removed {removed} expired rate-limit counters.")
+    sessions = accounts.purge_expired_sessions()
+    db.session.commit()
+    click.echo(f"Removed {sessions} expired login sessions.")
 
 
 def _course_paths(paths: tuple[str, ...]) -> tuple[list[Path], bool]:

@@ -205,3 +205,18 @@ def test_api_tokens_are_not_sessions(app, client):
     script = app.test_client()
     assert script.get("/api/v1/me", headers=bearer).get_json()["email"] == user.email
     assert db.session.scalar(select(func.count()).select_from(UserSession)) == 0  # none made for it
+
+
+def test_maintenance_purge_deletes_expired_sessions(app, runner):
+    user = factories.make_user()
+    live, old = accounts.start_session(user), accounts.start_session(user)
+    db.session.flush()
+    stale = db.session.scalar(select(UserSession).where(UserSession.key_hash == accounts._hash_key(old.session_key)))
+    stale.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    result = runner.invoke(args=["maintenance", "purge"])
+    assert result.exit_code == 0 and "Removed 1 expired login sessions." in result.output
+    db.session.expire_all()
+    with app.test_request_context():
+        assert accounts.load_user_from_cookie_id(live.get_id()) == user
+    assert db.session.scalar(select(func.count()).select_from(UserSession)) == 1
