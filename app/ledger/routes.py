@@ -121,7 +121,7 @@ def verify(code: str):
     """The public verification page: anyone with the code or the QR sees the certificate's status."""
     cert = _certificate(code)
     return render_template("credentials/verify.html", result=certificates.verify(cert),
-                           issuer_name=certificates.issuer_document()["name"])
+                           issuer_name=certificates.issuer_name())
 
 
 @bp.route("/certificates/<code>.pdf")
@@ -130,7 +130,7 @@ def certificate_pdf(code: str):
     note = _("REVOKED: %(reason)s", reason=cert.revoke_reason or "") if cert.is_revoked else None
     data = render_certificate_pdf(
         holder_name=cert.holder_name, achievement_name=cert.achievement_name, hours=cert.hours,
-        issued_on=cert.issued_at.date(), issuer_name=certificates.issuer_document()["name"],
+        issued_on=cert.issued_at.date(), issuer_name=certificates.issuer_name(),
         verification_url=certificates.verification_url(cert), code=cert.code, language=cert.language,
         status_note=note)
     return Response(data, mimetype="application/pdf",
