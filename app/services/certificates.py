@@ -19,7 +19,7 @@ from app.credentials import dataintegrity, multikey, openbadges, status
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.catalog import Course
-from app.models.credentials import Certificate, Track
+from app.models.credentials import Certificate, SigningKey, Track
 from app.models.people import User
 from app.services import ledger
 from app.services.errors import NotFound
@@ -44,14 +44,40 @@ def signing_key() -> str | None:
     return path.read_text(encoding="utf-8").strip() if path.exists() else None
 
 
+def public_key_of(secret: str) -> str:
+    """The public Multikey of a secret key (any form ``multikey.load_private_key`` reads)."""
+    return multikey.multikey_from_public_key(multikey.load_private_key(secret).public_key().public_bytes_raw())
+
+
 def public_keys() -> list[str]:
-    """Every public Multikey the issuer vouches for: the current one and retired ones still valid."""
+    """Every public Multikey the issuer vouches for: the current one, those recorded by key
+    rotations (``signing_keys``, seen by every host), and any listed in CREDENTIALS_PUBLIC_KEYS."""
     keys = []
     secret = signing_key()
     if secret:
-        keys.append(multikey.multikey_from_public_key(multikey.load_private_key(secret).public_key().public_bytes_raw()))
-    keys += [k for k in current_app.config.get("CREDENTIALS_PUBLIC_KEYS", []) if k not in keys]
+        keys.append(public_key_of(secret))
+    recorded = db.session.scalars(select(SigningKey.public_key).order_by(SigningKey.id))
+    for key in [*recorded, *current_app.config.get("CREDENTIALS_PUBLIC_KEYS", [])]:
+        if key not in keys:
+            keys.append(key)
     return keys
+
+
+def record_key_rotation(retired: list[str], current: str) -> None:
+    """Record a key rotation: the ``retired`` public keys keep verifying the credentials they
+    signed, and ``current`` verifies on every host at once, even where the old key file is still
+    in use while the new one is copied there. Flushes; the CLI commits before it writes the key."""
+    now = utcnow()
+    known = {row.public_key: row for row in db.session.scalars(select(SigningKey))}
+    for key in retired:
+        if key == current:
+            continue
+        row = known.get(key) or SigningKey(public_key=key, added_at=now)
+        row.retired_at = row.retired_at or now
+        db.session.add(row)
+    if current not in known:
+        db.session.add(SigningKey(public_key=current, added_at=now))
+    db.session.flush()
 
 
 def issuer_id() -> str:
