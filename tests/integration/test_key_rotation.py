@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.credentials import dataintegrity
 from app.credentials.multikey import generate_keypair
 from app.extensions import db
-from app.models import Certificate, SigningKey
+from app.models import Certificate
 from app.services import certificates, enrolment, progress
 from app.services.sync import sync_all
 from tests import factories
@@ -73,6 +73,8 @@ def test_a_rotation_keeps_the_old_certificates_verifying(app, client, runner, tm
     # The old secret is kept beside it, renamed, never destroyed.
     (kept,) = key_file.parent.glob("signing-key.txt.retired-*")
     assert kept.read_text().strip() == old_secret
+    from app.models import SigningKey
+
     rows = {row.public_key: row.retired_at is not None for row in db.session.scalars(select(SigningKey))}
     assert rows == {old_public: True, new_public: False}
 
