@@ -133,9 +133,9 @@ def load_user_from_cookie_id(cookie_id: str) -> SessionUser | None:
     """Flask-Login's loader, for the session cookie and the remember-me cookie alike.
 
     The id is ``user id:session token:session key`` (AccountMixin.get_id). The user is signed in
-    only while the key's ``user_sessions`` row exists and has not expired, and while the user's
-    session token is the one the cookie was issued with: logging out deletes the row, signing
-    out everywhere deletes them all. One Core read (a prebuilt statement), not an ORM load: see
+    only while the key's ``user_sessions`` row exists and has not expired, while the user's
+    session token is the one the cookie was issued with, and while the account is active:
+    logging out deletes the row, signing out everywhere deletes them all. One Core read (a prebuilt statement), not an ORM load: see
     SessionUser. The same read brings the curriculum revision, which it hands to curriculum_cache."""
     user_id, _, rest = cookie_id.partition(":")
     token, _, key = rest.partition(":")
@@ -143,8 +143,8 @@ def load_user_from_cookie_id(cookie_id: str) -> SessionUser | None:
         return None
     row = db.session.connection().execute(
         _SESSION_USER_BY_ID, {"id": int(user_id), "key_hash": _hash_key(key), "now": utcnow()}).first()
-    if row is None or not secrets.compare_digest(row.session_token, token):
-        return None
+    if row is None or not row.is_active_account or not secrets.compare_digest(row.session_token, token):
+        return None  # an account switched off (in the database, say) is signed out as API tokens are
     curriculum_cache.note_revision(row.curriculum_revision)
     return SessionUser(*row[:-1], session_key=key)
 

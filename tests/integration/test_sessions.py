@@ -227,3 +227,15 @@ def test_maintenance_purge_deletes_expired_sessions(app, runner):
     with app.test_request_context():
         assert accounts.load_user_from_cookie_id(live.get_id()) == user
     assert db.session.scalar(select(func.count()).select_from(session_model())) == 1
+
+
+def test_a_deactivated_account_is_signed_out_at_its_next_request(app, client):
+    """As its API tokens already are (tokens.authenticate_token)."""
+    user = factories.make_user(email="leaving@example.kg")
+    db.session.commit()
+    login(client, user.email, remember=True)
+    assert signed_in(client)
+    user.is_active_account = False
+    db.session.commit()
+    assert not signed_in(client)
+    assert not signed_in(browser_with(app, {"remember_token": cookies_of(client)["remember_token"]}))
