@@ -185,6 +185,7 @@ def init_key_command(path: str | None, if_missing: bool, force: bool) -> None:
         db.session.commit()  # before the file changes: the old key must never be unvouched for
     target.parent.mkdir(parents=True, exist_ok=True)
     fresh = target.with_name(f".{target.name}.new")
+    fresh.unlink(missing_ok=True)  # left by an interrupted run: made anew, so with mode 0600
     fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write(secret + "\n")
