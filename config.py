@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSECURE_KEYS = {"", "dev", "change-me", "development-only-secret-key"}
@@ -22,6 +23,8 @@ class Config:
     DEBUG = False
     TESTING = False
     SECRET_KEY: str | None = None
+    # The public address every absolute URL is built from (app/urls.py); never the Host header.
+    DEFAULT_BASE_URL: str | None = None
     SQLALCHEMY_DATABASE_URI: str = ""
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     COURSES_DIR = str(BASE_DIR / "courses")
@@ -58,7 +61,10 @@ class Config:
         self.COURSES_DIR = _env("COURSES_DIR", self.COURSES_DIR)
         self.BABEL_DEFAULT_LOCALE = _env("SABAK_DEFAULT_LOCALE", self.BABEL_DEFAULT_LOCALE)
         self.PROXY_COUNT = int(_env("SABAK_PROXY_COUNT", "0"))
-        self.SABAK_BASE_URL = _env("SABAK_BASE_URL")
+        self.SABAK_BASE_URL = _env("SABAK_BASE_URL", self.DEFAULT_BASE_URL)
+        # Flask answers 400 to a request whose Host is not one of these (None: any host). No URL
+        # is built from the Host (app/urls.py); refusing strangers is a second line.
+        self.TRUSTED_HOSTS = self.trusted_hosts(_env("SABAK_TRUSTED_HOSTS"))
         self.SABAK_ISSUER_NAME = _env("SABAK_ISSUER_NAME", "Sabak")
         self.CREDENTIALS_SIGNING_KEY = _env("CREDENTIALS_SIGNING_KEY")
         self.CREDENTIALS_SIGNING_KEY_FILE = _env("CREDENTIALS_SIGNING_KEY_FILE")
@@ -96,14 +102,24 @@ class Config:
     def default_database_url(self) -> str:
         return f"sqlite:///{BASE_DIR / 'instance' / 'sabak.db'}"
 
+    def trusted_hosts(self, setting: str | None) -> list[str] | None:
+        """SABAK_TRUSTED_HOSTS as Flask's TRUSTED_HOSTS: names separated by spaces or commas, a
+        leading dot for every subdomain, ``*`` for any host. Unset: any host, except in production."""
+        if setting is None:
+            return None
+        names = setting.replace(",", " ").split()
+        return None if "*" in names else names
+
     def validate(self) -> None:
         """Raise if these settings are unsafe to run with; only production is strict."""
+        check_base_url(self.SABAK_BASE_URL)
 
 
 class DevelopmentConfig(Config):
     SABAK_ENV = "development"
     DEBUG = True
     SECRET_KEY = "development-only-secret-key"
+    DEFAULT_BASE_URL = "http://127.0.0.1:5000"  # `make run`
 
 
 class TestingConfig(Config):
@@ -112,6 +128,7 @@ class TestingConfig(Config):
     PASSWORD_HASH_PROFILE = "test"  # argon2's cheapest parameters: hundreds of test users stay fast
     SECRET_KEY = "testing-only-secret-key"
     WTF_CSRF_ENABLED = True  # tests post real tokens; a test that needs none says so
+    DEFAULT_BASE_URL = "http://localhost"  # the test client's own address
 
     def default_database_url(self) -> str:
         return "sqlite://"
@@ -132,6 +149,31 @@ class ProductionConfig(Config):
             )
         if not _env("DATABASE_URL"):
             raise RuntimeError("DATABASE_URL must be set in production")
+        if not self.SABAK_BASE_URL:
+            raise RuntimeError(
+                "SABAK_BASE_URL must be set in production to Sabak's public https:// address, e.g. "
+                "https://sabak.example.kg: certificates, badges and their QR codes are built from it, "
+                "never from the request's Host header")
+        check_base_url(self.SABAK_BASE_URL)
+        if urlsplit(self.SABAK_BASE_URL).scheme != "https":
+            raise RuntimeError(f"SABAK_BASE_URL must be an https:// address in production, not {self.SABAK_BASE_URL!r}")
+
+    def trusted_hosts(self, setting: str | None) -> list[str] | None:
+        """Production answers only to its public host, and to the loopback names a health check
+        on the machine itself uses, unless SABAK_TRUSTED_HOSTS says otherwise."""
+        if setting is None and self.SABAK_BASE_URL:
+            host = urlsplit(self.SABAK_BASE_URL).hostname
+            return [name for name in (host, "localhost", "127.0.0.1") if name]
+        return super().trusted_hosts(setting)
+
+
+def check_base_url(url: str | None) -> None:
+    """Raise unless ``url`` is unset or an http(s) address of a host, with no query or fragment."""
+    if url is None:
+        return
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise RuntimeError(f"SABAK_BASE_URL must be an address such as https://sabak.example.kg, not {url!r}")
 
 
 CONFIGS = {

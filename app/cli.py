@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -275,11 +276,15 @@ def seed_command() -> None:
 
 @maintenance_cli.command("purge")
 def purge_command() -> None:
-    """Delete expired rate-limit windows."""
+    """Delete expired rate-limit windows and expired login sessions."""
     from app.ratelimit import DatabaseStorage
+    from app.services import accounts
 
     removed = DatabaseStorage().purge_expired()
     click.echo(f"Removed {removed} expired rate-limit counters.")
+    sessions = accounts.purge_expired_sessions()
+    db.session.commit()
+    click.echo(f"Removed {sessions} expired login sessions.")
 
 
 def _course_paths(paths: tuple[str, ...]) -> tuple[list[Path], bool]:
@@ -319,27 +324,68 @@ def sync_command(paths: tuple[str, ...]) -> None:
         raise SystemExit(1)
 
 
+ROTATION_HELP = ("To rotate the key, run `flask credentials init-key --force` with the same --file "
+                 "(see 'Rotating the signing key' in docs/operations.md): the old public key is then "
+                 "recorded in the database, so every certificate signed with it keeps verifying.")
+
+
 @credentials_cli.command("init-key")
 @click.option("--file", "path", default=None, help="Where to write the secret key (default: instance/signing-key.txt).")
-@click.option("--if-missing", is_flag=True, help="Do nothing when a key is already configured.")
-def init_key_command(path: str | None, if_missing: bool) -> None:
-    """Create the Ed25519 key pair that signs Open Badges credentials."""
-    from app.credentials.multikey import generate_keypair
-    from app.services.certificates import signing_key
+@click.option("--if-missing", is_flag=True, help="Do nothing when a key is already configured or the file exists.")
+@click.option("--force", is_flag=True,
+              help="Replace an existing key (key rotation): its public key keeps verifying what it signed.")
+def init_key_command(path: str | None, if_missing: bool, force: bool) -> None:
+    """Create the Ed25519 key pair that signs Open Badges credentials.
 
-    if signing_key():
-        if if_missing:
-            return
-        raise click.ClickException("A signing key is already configured; refusing to replace it.")
-    secret, public = generate_keypair()
+    Never replaces a key without --force: every certificate signed with it would stop verifying.
+    With --force, the old public key is recorded in the database (every host reads it from there)
+    and the old secret key file is kept beside the new one, renamed."""
+    from app.credentials.multikey import KeyFormatError, generate_keypair
+    from app.services import certificates
+
+    if if_missing and force:
+        raise click.UsageError("--if-missing and --force contradict each other.")
     target = Path(path or current_app.config.get("CREDENTIALS_SIGNING_KEY_FILE")
                   or Path(current_app.instance_path) / "signing-key.txt")
+    configured = certificates.signing_key()
+    if configured or target.exists():
+        if if_missing:
+            return
+        if not force:
+            where = f"{target} already exists" if target.exists() else "A signing key is already configured"
+            raise click.ClickException(f"{where}; refusing to replace it, because every certificate signed "
+                                       f"with the key would stop verifying. {ROTATION_HELP}")
+    retired = []
+    try:
+        for secret in (configured, target.read_text(encoding="utf-8").strip() if target.exists() else None):
+            if secret and certificates.public_key_of(secret) not in retired:
+                retired.append(certificates.public_key_of(secret))
+    except (KeyFormatError, ValueError) as exc:
+        raise click.ClickException(f"{target} does not hold a key Sabak can read ({exc}); "
+                                   "move it away yourself if it is not needed.") from exc
+    secret, public = generate_keypair()
+    if retired:
+        certificates.record_key_rotation(retired, public)
+        db.session.commit()  # before the file changes: the old key must never be unvouched for
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.touch(mode=0o600)
-    target.write_text(secret + "\n", encoding="utf-8")
+    fresh = target.with_name(f".{target.name}.new")
+    fresh.unlink(missing_ok=True)  # left by an interrupted run: made anew, so with mode 0600
+    fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(secret + "\n")
+    if target.exists():  # kept, not overwritten: a secret key is never destroyed by this command
+        kept = target.with_name(f"{target.name}.retired-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}")
+        os.replace(target, kept)
+        click.echo(f"The old secret key is kept in {kept}: store it offline or delete it; it is no longer used.")
+    os.replace(fresh, target)
     click.echo(f"Secret key written to {target} (keep it private; back it up).")
     click.echo(f"Public key (published at /issuer and /issuer/keys/{public}): {public}")
-    click.echo("In production set CREDENTIALS_SIGNING_KEY_FILE to that path, or CREDENTIALS_SIGNING_KEY to its content.")
+    if retired:
+        click.echo("Retired public keys, still published and still verifying: " + " ".join(retired))
+        click.echo("Copy the new key file to every host (or put its content in CREDENTIALS_SIGNING_KEY) "
+                   "and restart Sabak there.")
+    else:
+        click.echo("In production set CREDENTIALS_SIGNING_KEY_FILE to that path, or CREDENTIALS_SIGNING_KEY to its content.")
 
 
 def register(app: Flask) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 
 def wants_json() -> bool:
@@ -45,6 +45,10 @@ def register(app: Flask) -> None:
     def http_error(exc: HTTPException):
         if exc.response is not None:  # e.g. the login redirect raised by require_role
             return exc.response
+        if isinstance(exc, SecurityError):
+            # A Host outside TRUSTED_HOSTS: Flask made no URL adapter for it, so no page that
+            # links anywhere can be rendered. A short answer in plain text, naming nothing.
+            return _("The request could not be understood."), 400, {"Content-Type": "text/plain; charset=utf-8"}
         message = exc.description if isinstance(exc.description, str) and wants_json() else None
         return error_response(exc.code or 500, message if exc.code in (400, 409) else None)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import threading
 import time
 from functools import wraps
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
-from flask import Flask, abort, g, request, session
+from flask import Flask, abort, g, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -39,8 +39,9 @@ class RememberingCookieSessions(SecureCookieSessionInterface):
     a cookie verified once needs only its age checked again: its contents (as JSON, so every
     request gets its own dict) and the time it was signed are kept, keyed by the exact cookie
     text. Only verified cookies get in, nothing is ever invalidated (a changed session is a
-    different cookie), and the store is bounded. Sign-out everywhere does not rest on cookies
-    (``users.session_token``), so keeping them changes nothing there.
+    different cookie), and the store is bounded. Signing out does not rest on cookies: the user
+    loader checks the session's ``user_sessions`` row on every request
+    (accounts.load_user_from_cookie_id), so a kept cookie whose session has ended signs nobody in.
     """
 
     MAX_REMEMBERED = 10_000  # about 3 MB
@@ -146,9 +147,14 @@ def role_required(*roles: Role):
 
 
 def is_safe_redirect(target: str | None) -> bool:
-    """Only same-site paths may be redirect targets (no open redirect via ``?next=``)."""
-    if not target:
+    """Only a path of this site may be a redirect target (no open redirect via ``?next=``).
+
+    Judged from the target alone, never against the request's Host header, which the sender
+    chooses: an absolute URL, a scheme-relative ``//host`` or a ``/\\host`` that browsers read
+    as one is refused, whatever host it names."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return False
-    host = urlsplit(request.host_url)
-    test = urlsplit(urljoin(request.host_url, target))
-    return test.scheme in ("http", "https") and test.netloc == host.netloc and not target.startswith("//")
+    if any(ord(ch) < 32 or ch == "\\" for ch in target):  # control characters and backslashes
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc

@@ -1,6 +1,7 @@
 """Profile one Sabak endpoint in-process on a seeded database: time, SQL queries, hottest functions.
 
-    SABAK_ENV=production SECRET_KEY=... DATABASE_URL=... .venv/bin/python bench/profile_endpoint.py ENDPOINT [-n 50]
+    SABAK_ENV=production SECRET_KEY=... SABAK_BASE_URL=https://bench.sabak.invalid DATABASE_URL=... \
+        .venv/bin/python bench/profile_endpoint.py ENDPOINT [-n 50]
     ... bench/profile_endpoint.py ENDPOINT -n 300 --best-of 7 --learner learner00002@bench.sabak.kg
     ... bench/profile_endpoint.py ENDPOINT -n 100 --instructions --learner learner00002@bench.sabak.kg
 

@@ -1,6 +1,7 @@
 """Build the benchmark's data set: deterministic, on an empty database, in well under two minutes.
 
-    SABAK_ENV=production SECRET_KEY=... DATABASE_URL=... .venv/bin/python bench/seed.py [--scale N]
+    SABAK_ENV=production SECRET_KEY=... SABAK_BASE_URL=https://bench.sabak.invalid DATABASE_URL=... \
+        .venv/bin/python bench/seed.py [--scale N]
 
 Scale 1: 1,000 users (20 instructors, 980 learners), 50 courses of 20 modules (about 20 KB of
 HTML each; module 10 of every course holds a 10-question quiz with unlimited attempts), about

@@ -66,7 +66,7 @@ def login():
             form.password.errors.append(_("The email or password is not correct."))
         else:
             session.clear()  # a fresh session on login: no fixation of a pre-login session
-            login_user(user, remember=form.remember.data)
+            login_user(accounts.start_session(user, remember=form.remember.data), remember=form.remember.data)
             db.session.commit()
             if user.locale:
                 session["locale"] = user.locale
@@ -153,9 +153,10 @@ def register():
         except accounts.AccountError as exc:
             form.email.errors.append(str(exc))
         else:
+            signed_in = accounts.start_session(user)
             db.session.commit()
             session.clear()
-            login_user(user)
+            login_user(signed_in)
             session["locale"] = user.locale
             flash(_("Your account is ready. Welcome to Sabak!"), "success")
             return redirect(url_for("learn.dashboard"))
@@ -178,16 +179,38 @@ def _current_locale() -> str:
 def logout():
     form = LogoutForm()
     if request.method == "POST" and form.validate_on_submit():
-        logout_user()
-        locale = session.get("locale")
-        session.clear()
-        if locale:
-            session["locale"] = locale
+        if current_user.is_authenticated:
+            # Ends the session on the server: a copy of this browser's cookies is refused too.
+            accounts.end_session(current_user)
+            db.session.commit()
+        _forget_login()
         flash(_("You have logged out."), "info")
         return redirect(url_for("learn.index"))
     if not current_user.is_authenticated:
         return redirect(url_for("learn.index"))
     return render_template("auth/logout.html", form=form)
+
+
+def _forget_login() -> None:
+    """Drop this browser's login cookies, keeping only its choice of language."""
+    logout_user()
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+
+
+@bp.route("/profile/sessions/end-all", methods=["POST"])
+@login_required
+def sign_out_everywhere():
+    """"Log out everywhere": every session of the user ends, this browser's included (for the
+    learner who left a session open on a library computer). The global CSRFProtect has already
+    checked the form's token."""
+    accounts.sign_out_everywhere(current_user)
+    db.session.commit()
+    _forget_login()
+    flash(_("You have been logged out on every device, this one included."), "success")
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -221,12 +244,12 @@ def change_password():
     if password_form.validate_on_submit():
         user = accounts.record_of(current_user)
         try:
-            accounts.change_password(user, password_form.current.data, password_form.new.data)
+            accounts.change_password(user, password_form.current.data, password_form.new.data,
+                                     keep=current_user.session_key)
         except accounts.AccountError as exc:
             password_form.current.errors.append(str(exc))
         else:
-            db.session.commit()
-            login_user(user)  # re-issue this browser's cookie with the new session token
+            db.session.commit()  # this browser's session is kept, and with it its cookies
             flash(_("Your password is changed. Other devices have been logged out."), "success")
             return redirect(url_for("auth.profile"))
     form = ProfileForm(obj=current_user)

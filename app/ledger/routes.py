@@ -159,7 +159,7 @@ def verify(code: str):
     """The public verification page: anyone with the code or the QR sees the certificate's status."""
     cert = _certificate(code)
     return render_template("credentials/verify.html", result=certificates.verify(cert),
-                           issuer_name=certificates.issuer_document()["name"], show_reason=_may_see_reason(cert),
+                           issuer_name=certificates.issuer_name(), show_reason=_may_see_reason(cert),
                            other_languages=certificates.other_languages([cert]).get(cert.id, []))
 
 
@@ -173,7 +173,7 @@ def certificate_pdf(code: str):
                 if _may_see_reason(cert) else _("REVOKED on %(date)s", date=revoked_on))
     data = render_certificate_pdf(
         holder_name=cert.holder_name, achievement_name=cert.achievement_name, hours=cert.hours,
-        issued_on=cert.issued_at.date(), issuer_name=certificates.issuer_document()["name"],
+        issued_on=cert.issued_at.date(), issuer_name=certificates.issuer_name(),
         verification_url=certificates.verification_url(cert), code=cert.code, language=cert.language,
         status_note=note)
     return Response(data, mimetype="application/pdf",

@@ -111,3 +111,20 @@ class Certificate(TimestampMixin, db.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class SigningKey(db.Model):
+    """A public key the issuer vouches for besides the one in its key file.
+
+    ``flask credentials init-key --force`` records the replaced key here (retired) and the new one
+    (current), so credentials signed with either verify on every host at once, including hosts
+    that still have the old key file while the new one is being copied to them. Public keys only:
+    the secret stays in the key file.
+    """
+
+    __tablename__ = "signing_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_key: Mapped[str] = mapped_column(String(100), unique=True)  # multibase Multikey
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

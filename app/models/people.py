@@ -88,7 +88,10 @@ class AccountMixin(UserMixin):
     ORM ``User`` and the read-only ``SessionUser`` that ``current_user`` is (app.services.accounts)."""
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        # What both login cookies carry: the user, their session token and the server-side
+        # session's key (app.services.accounts.load_user_from_cookie_id). An ORM User has no
+        # session key, so a cookie made from one is refused: log in with accounts.start_session.
+        return f"{self.id}:{self.session_token}:{getattr(self, 'session_key', '')}"
 
     @property
     def is_active(self) -> bool:
@@ -122,8 +125,8 @@ class User(AccountMixin, TimestampMixin, db.Model):
         ForeignKey("institutions.id", ondelete="SET NULL"), index=True
     )
     is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Part of the login cookie's identity: rotating it (on a password change) signs out every
-    # other session and remember-me cookie of this user.
+    # Part of the login cookies' identity with the server-side session's key: rotating it
+    # (accounts.sign_out_everywhere) refuses every cookie of this user, whatever sessions exist.
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Counts the changes to this user's enrolments, module progress, quiz attempts and groups. The

@@ -4,17 +4,20 @@ Write operations flush and leave the commit to the request or CLI command that c
 """
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, delete, exists, func, select
 
 from app.extensions import db
-from app.models.base import utcnow
+from app.models.base import UTCDateTime, utcnow
 from app.models.people import AccountMixin, Institution, Role, User, new_session_token
+from app.models.sessions import UserSession
 from app.services import curriculum_cache
 
 _HASHERS: dict[str, PasswordHasher] = {}
@@ -74,6 +77,9 @@ class SessionUser(AccountMixin):
     so the login loaders return this snapshot. It has the attributes and properties of ``User``
     that services and templates read; code that changes the user, or follows its relationships,
     loads the record with ``record_of`` (the profile, password and language views do).
+
+    ``session_key`` is the secret of the server-side session (``user_sessions``) this browser
+    signed in with: empty for a user signed in by an API token, which has no such session.
     """
 
     id: int
@@ -86,6 +92,7 @@ class SessionUser(AccountMixin):
     session_token: str
     last_login_at: datetime | None = None
     learning_revision: int = 0  # see User.learning_revision and app.services.learner_cache
+    session_key: str = ""
 
     def __eq__(self, other) -> bool:
         return isinstance(other, (SessionUser, User)) and other.id == self.id
@@ -94,17 +101,22 @@ class SessionUser(AccountMixin):
         return hash(("user", self.id))
 
     @classmethod
-    def of(cls, user: User) -> SessionUser:
-        return cls(*(getattr(user, name) for name in _SESSION_USER_COLUMNS))
+    def of(cls, user: User, session_key: str = "") -> SessionUser:
+        return cls(*(getattr(user, name) for name in _SESSION_USER_COLUMNS), session_key=session_key)
 
 
-_SESSION_USER_COLUMNS = tuple(SessionUser.__dataclass_fields__)
+_SESSION_USER_COLUMNS = tuple(name for name in SessionUser.__dataclass_fields__ if name != "session_key")
 _USERS = User.__table__.c
-# The user's row and, in the same statement, the curriculum revision that nearly every signed-in
-# page checks next (curriculum_cache.current): one statement a request instead of two.
+_SESSIONS = UserSession.__table__.c
+# The user's row, only if the cookie's session is live, and in the same statement the curriculum
+# revision that nearly every signed-in page checks next (curriculum_cache.current): one statement
+# a request. The session check is an index lookup inside it, not a second round trip.
 _SESSION_USER_BY_ID = (select(*(_USERS[name] for name in _SESSION_USER_COLUMNS),
                               curriculum_cache.REVISION.scalar_subquery().label("curriculum_revision"))
-                       .where(_USERS.id == bindparam("id")))
+                       .where(_USERS.id == bindparam("id"),
+                              exists().where(_SESSIONS.key_hash == bindparam("key_hash"),
+                                             _SESSIONS.user_id == _USERS.id,
+                                             _SESSIONS.expires_at > bindparam("now", type_=UTCDateTime()))))
 
 
 def record_of(user: User | SessionUser) -> User:
@@ -118,18 +130,85 @@ def record_of(user: User | SessionUser) -> User:
 
 
 def load_user_from_cookie_id(cookie_id: str) -> SessionUser | None:
-    """Flask-Login's loader: the id carries the session token, so a rotated token signs out.
+    """Flask-Login's loader, for the session cookie and the remember-me cookie alike.
 
-    One Core read of the user's row (a prebuilt statement), not an ORM load: see SessionUser.
-    The same read brings the curriculum revision, which it hands to curriculum_cache."""
-    user_id, _, token = cookie_id.partition(":")
-    if not user_id.isdigit() or not token:
+    The id is ``user id:session token:session key`` (AccountMixin.get_id). The user is signed in
+    only while the key's ``user_sessions`` row exists and has not expired, while the user's
+    session token is the one the cookie was issued with, and while the account is active:
+    logging out deletes the row, signing out everywhere deletes them all. One Core read (a prebuilt statement), not an ORM load: see
+    SessionUser. The same read brings the curriculum revision, which it hands to curriculum_cache."""
+    user_id, _, rest = cookie_id.partition(":")
+    token, _, key = rest.partition(":")
+    if not user_id.isdigit() or not token or not key:
         return None
-    row = db.session.connection().execute(_SESSION_USER_BY_ID, {"id": int(user_id)}).first()
-    if row is None or row.session_token != token:
-        return None
+    row = db.session.connection().execute(
+        _SESSION_USER_BY_ID, {"id": int(user_id), "key_hash": _hash_key(key), "now": utcnow()}).first()
+    if row is None or not row.is_active_account or not secrets.compare_digest(row.session_token, token):
+        return None  # an account switched off (in the database, say) is signed out as API tokens are
     curriculum_cache.note_revision(row.curriculum_revision)
-    return SessionUser(*row[:-1])
+    return SessionUser(*row[:-1], session_key=key)
+
+
+def _hash_key(key: str) -> str:
+    """Keys are 32 random bytes: a plain SHA-256 is enough, and lets the row be found by index."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _lifetime(remember: bool) -> timedelta:
+    """How long a session may last: the remember-me cookie's life, or the session cookie's."""
+    from flask import current_app
+
+    value = current_app.config["REMEMBER_COOKIE_DURATION"] if remember else current_app.permanent_session_lifetime
+    return value if isinstance(value, timedelta) else timedelta(seconds=value)
+
+
+def start_session(user: User, *, remember: bool = False) -> SessionUser:
+    """Open a server-side session for ``user`` and return them as ``login_user`` should get them:
+    their id then names the new session, in the session cookie and the remember-me cookie alike.
+
+    The session ends at logout, at "log out everywhere", at a password change made elsewhere, or
+    when it expires (the remember-me cookie's 30 days, or the session cookie's 14 without it);
+    expired rows of every user are deleted on the way. Flushes."""
+    now = utcnow()
+    db.session.execute(delete(UserSession).where(UserSession.expires_at <= now))
+    key = secrets.token_urlsafe(32)
+    db.session.add(UserSession(user_id=user.id, key_hash=_hash_key(key), created_at=now,
+                               expires_at=now + _lifetime(remember)))
+    db.session.flush()
+    return SessionUser.of(user, key)
+
+
+def end_session(user: User | SessionUser) -> None:
+    """End the session ``user`` was loaded with (logout): its cookies are refused from now on,
+    copies included. Nothing to do for a user without one (an API token's). Flushes."""
+    key = getattr(user, "session_key", "")
+    if key:
+        db.session.execute(delete(UserSession).where(UserSession.key_hash == _hash_key(key)))
+        db.session.flush()
+
+
+def sign_out_everywhere(user: User | SessionUser, keep: str | None = None) -> int:
+    """End every session of ``user`` except the one whose key is ``keep`` (a SessionUser's
+    ``session_key``; None ends them all). Returns how many sessions ended. Flushes.
+
+    With nothing kept, the user's session token is rotated as well, so even a cookie from before
+    server-side sessions existed cannot sign in. A kept session keeps its token, hence its cookies:
+    the browser that asked stays signed in without a new cookie."""
+    stmt = delete(UserSession).where(UserSession.user_id == user.id)
+    if keep:
+        stmt = stmt.where(UserSession.key_hash != _hash_key(keep))
+    ended = db.session.execute(stmt).rowcount or 0
+    if not keep:
+        record_of(user).session_token = new_session_token()
+    db.session.flush()
+    return ended
+
+
+def purge_expired_sessions() -> int:
+    """Delete expired sessions of every user (``flask maintenance purge``). Flushes."""
+    removed = db.session.execute(delete(UserSession).where(UserSession.expires_at <= utcnow())).rowcount
+    db.session.flush()
+    return removed or 0
 
 
 def create_user(
@@ -188,20 +267,15 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def change_password(user: User, current: str, new: str) -> None:
-    """Set a new password after checking the current one; signs out the user's other sessions."""
+def change_password(user: User, current: str, new: str, keep: str | None = None) -> None:
+    """Set a new password after checking the current one, and end every session of the user
+    but ``keep`` (the session key of the browser that changed it): whoever knew the old password
+    may be signed in elsewhere. Raises AccountError. Flushes."""
     if not _verify(user.password_hash, current):
         raise AccountError(_l("The current password is not correct."))
     check_password_strength(new)
     user.password_hash = hash_password(new)
-    user.session_token = new_session_token()
-    db.session.flush()
-
-
-def sign_out_everywhere(user: User) -> None:
-    """End every session and remember-me cookie of ``user`` (after a password reset). Flushes."""
-    user.session_token = new_session_token()
-    db.session.flush()
+    sign_out_everywhere(user, keep=keep)
 
 
 def set_password(user: User, new: str) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -20,10 +20,11 @@ from app.credentials import dataintegrity, multikey, openbadges, status
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.catalog import Course
-from app.models.credentials import Certificate, Track
+from app.models.credentials import Certificate, SigningKey, Track
 from app.models.people import User
 from app.services import credit, ledger
 from app.services.errors import NotFound, ServiceError
+from app.urls import absolute_url, base_url
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # readable aloud, no 0/O 1/I/L
 
@@ -50,33 +51,58 @@ def signing_key() -> str | None:
     return path.read_text(encoding="utf-8").strip() if path.exists() else None
 
 
+def public_key_of(secret: str) -> str:
+    """The public Multikey of a secret key (any form ``multikey.load_private_key`` reads)."""
+    return multikey.multikey_from_public_key(multikey.load_private_key(secret).public_key().public_bytes_raw())
+
+
 def public_keys() -> list[str]:
-    """Every public Multikey the issuer vouches for: the current one and retired ones still valid."""
+    """Every public Multikey the issuer vouches for: the current one, those recorded by key
+    rotations (``signing_keys``, seen by every host), and any listed in CREDENTIALS_PUBLIC_KEYS."""
     keys = []
     secret = signing_key()
     if secret:
-        keys.append(multikey.multikey_from_public_key(multikey.load_private_key(secret).public_key().public_bytes_raw()))
-    keys += [k for k in current_app.config.get("CREDENTIALS_PUBLIC_KEYS", []) if k not in keys]
+        keys.append(public_key_of(secret))
+    recorded = db.session.scalars(select(SigningKey.public_key).order_by(SigningKey.id))
+    for key in [*recorded, *current_app.config.get("CREDENTIALS_PUBLIC_KEYS", [])]:
+        if key not in keys:
+            keys.append(key)
     return keys
 
 
-def base_url() -> str:
-    configured = current_app.config.get("SABAK_BASE_URL")
-    if configured:
-        return configured.rstrip("/")
-    if has_request_context():
-        return request.url_root.rstrip("/")
-    return "http://127.0.0.1:5000"
+def record_key_rotation(retired: list[str], current: str) -> None:
+    """Record a key rotation: the ``retired`` public keys keep verifying the credentials they
+    signed, and ``current`` verifies on every host at once, even where the old key file is still
+    in use while the new one is copied there. Flushes; the CLI commits before it writes the key."""
+    now = utcnow()
+    known = {row.public_key: row for row in db.session.scalars(select(SigningKey))}
+    for key in retired:
+        if key == current:
+            continue
+        row = known.get(key) or SigningKey(public_key=key, added_at=now)
+        row.retired_at = row.retired_at or now
+        db.session.add(row)
+    if current not in known:
+        db.session.add(SigningKey(public_key=current, added_at=now))
+    db.session.flush()
 
 
 def issuer_id() -> str:
-    return f"{base_url()}/issuer"
+    return absolute_url("ledger.issuer")
+
+
+def issuer_name() -> str:
+    return current_app.config.get("SABAK_ISSUER_NAME", "Sabak")
+
+
+def status_list_url() -> str:
+    return absolute_url("ledger.status_list")
 
 
 def issuer_document() -> dict:
     """The issuer's controller document: the keys that verify its badges (served at /issuer)."""
     doc = dataintegrity.controller_document(issuer_id(), public_keys())
-    doc["name"] = current_app.config.get("SABAK_ISSUER_NAME", "Sabak")
+    doc["name"] = issuer_name()
     doc["url"] = base_url()
     return doc
 
@@ -152,7 +178,7 @@ def _issue(user: User, *, kind: str, name: str, description: str, hours: float, 
 
 
 def verification_url(cert: Certificate) -> str:
-    return f"{base_url()}/certificates/{cert.code}"
+    return absolute_url("ledger.verify", code=cert.code)
 
 
 def sign_credential(cert: Certificate) -> dict | None:
@@ -165,12 +191,12 @@ def sign_credential(cert: Certificate) -> dict | None:
                                                    else f"track/{cert.track}/{cert.level}")
     credential = openbadges.build_achievement_credential(
         credential_id=verification_url(cert), issuer_id=issuer_id(),
-        issuer_name=current_app.config.get("SABAK_ISSUER_NAME", "Sabak"), issuer_url=base_url(),
+        issuer_name=issuer_name(), issuer_url=base_url(),
         recipient_id=f"urn:uuid:{_subject_uuid(cert.user_id)}", recipient_name=cert.holder_name,
         achievement_id=achievement, achievement_name=cert.achievement_name,
         achievement_description=cert.achievement_description,
         criteria_narrative=cert.achievement_description, hours=cert.hours, issued_on=cert.issued_at,
-        language=cert.language, status_url=f"{base_url()}/credentials/status", status_index=cert.status_index,
+        language=cert.language, status_url=status_list_url(), status_index=cert.status_index,
     )
     key = multikey.load_private_key(secret)
     public = multikey.multikey_from_public_key(key.public_key().public_bytes_raw())
@@ -304,7 +330,7 @@ def status_list() -> dict | None:
     if not secret:
         return None
     revoked = db.session.scalars(select(Certificate.status_index).where(Certificate.revoked_at.is_not(None)))
-    unsigned = status.build_status_list_credential(list_url=f"{base_url()}/credentials/status", issuer_id=issuer_id(),
+    unsigned = status.build_status_list_credential(list_url=status_list_url(), issuer_id=issuer_id(),
                                                    revoked=list(revoked), valid_from=datetime(2026, 1, 1))
     key = multikey.load_private_key(secret)
     method = dataintegrity.verification_method_id(

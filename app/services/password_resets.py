@@ -24,7 +24,7 @@ from app.models.base import utcnow
 from app.models.people import User
 from app.models.tokens import PasswordReset
 from app.services import accounts
-from app.services.certificates import base_url
+from app.urls import absolute_url
 from app.services.errors import ServiceError
 from app.services.mail import Mail
 
@@ -60,10 +60,8 @@ def make_link(user: User, *, hours: float, created_by: User | None = None) -> st
 
 
 def link_url(token: str) -> str:
-    """The link's full address, from the public base URL (never the request's Host header).
-    The path is built relative to the application, as base_url() already names its root."""
-    path = current_app.url_map.bind("localhost").build("auth.reset_password", {"token": token})
-    return base_url() + path
+    """The link's full address, from the public base URL (never the request's Host header)."""
+    return absolute_url("auth.reset_password", token=token)
 
 
 def admin_link(user: User, actor: User | None) -> str:

@@ -22,6 +22,7 @@ from app.services.errors import NotFound, ServiceError
 from app.teach import bp
 from app.teach.forms import AddInstructorForm, AssignCourseForm, CohortForm, GradeForm
 from app.templating import shared_page, worker_memo
+from app.urls import absolute_url
 
 
 def _teaching(load, *args):
@@ -100,7 +101,7 @@ def cohort(cohort_id: int):
     return render_template(
         "teach/cohort.html", cohort=c, courses=cohorts.courses_of(c), members=cohorts.active_members(c),
         assign=assign, add_instructor=AddInstructorForm(), form=ActionForm(),
-        join_url=url_for("learn.join_link", code=c.join_code, _external=True),
+        join_url=absolute_url("learn.join_link", code=c.join_code),
     )
 
 

@@ -178,3 +178,22 @@ def test_an_admin_made_reset_link_sets_a_new_password(browser, base_url, live_ap
     finally:
         admin.close()
         phone.close()
+
+
+def test_log_out_everywhere_ends_the_session_left_on_a_shared_computer(browser, base_url, live_app, assert_accessible):
+    email = make_account(live_app)
+    library, home = (browser.new_context(base_url=base_url, locale="en-US") for _ in range(2))
+    try:
+        shared, own = library.new_page(), home.new_page()
+        log_in(shared, email)  # and walks away without logging out
+        log_in(own, email)
+        own.goto("/profile")
+        assert_accessible(own, "profile with the sessions section")
+        own.get_by_role("button", name="Log out everywhere").click()
+        own.wait_for_url(re.compile(r"/login$"))
+        assert "logged out on every device" in own.content()
+        shared.goto("/dashboard")  # the next person at the library computer
+        shared.wait_for_url(re.compile(r"/login\?next=(%2F|/)dashboard$"))
+    finally:
+        library.close()
+        home.close()

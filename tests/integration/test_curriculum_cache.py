@@ -114,14 +114,15 @@ def test_a_signed_in_reader_gets_the_revision_with_their_own_row_and_sees_a_resy
 
 
 def test_a_request_that_changes_the_curriculum_forgets_the_revision_it_read_with_the_user(app, tmp_path):
-    from app.services.accounts import load_user_from_cookie_id
+    from app.services.accounts import load_user_from_cookie_id, start_session
 
     sync(factories.write_course(tmp_path))
     user = factories.make_user(email="editor@example.kg")
+    cookie_id = start_session(user).get_id()
     db.session.commit()
     before = revision()
     with app.test_request_context():
-        assert load_user_from_cookie_id(f"{user.id}:{user.session_token}") is not None  # notes `before`
+        assert load_user_from_cookie_id(cookie_id) is not None  # notes `before`
         course = db.session.scalar(select(Course).where(Course.slug == "sample-course"))
         course.title = "Правленый заголовок"
         db.session.commit()  # bumps the revision

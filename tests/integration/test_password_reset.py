@@ -246,3 +246,15 @@ def test_flask_users_reset_link_prints_a_working_link(app, client, runner):
     assert _set_password(client, path).status_code == 302
     missing = runner.invoke(args=["users", "reset-link", "nobody@example.kg"])
     assert missing.exit_code != 0 and "No account" in missing.output
+
+
+def test_the_mailed_link_names_sabak_whatever_host_the_request_claims(client, inbox):
+    """A reset asked for with a foreign Host header still mails a link to SABAK_BASE_URL: whoever
+    controls a host written into the mail would get the link's token."""
+    factories.make_user(email="host@example.kg")
+    db.session.commit()
+    page = client.get("/forgot-password", headers={"Host": "attacker.example.org"}).get_data(as_text=True)
+    client.post("/forgot-password", headers={"Host": "attacker.example.org"},
+                data={"email": "host@example.kg", "csrf_token": csrf_token_from(page)}).close()
+    body = inbox.wait().get_content()
+    assert "attacker.example.org" not in body and LINK_RE.search(body)

@@ -123,6 +123,7 @@ def test_pages_have_no_inline_script_or_style(client, auth):
 
 def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("SABAK_BASE_URL", "https://sabak.example.kg")
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app("production")
@@ -144,6 +145,7 @@ def test_production_is_the_default_environment(monkeypatch):
 def test_secure_cookies_in_production(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "y" * 48)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/p.db")
+    monkeypatch.setenv("SABAK_BASE_URL", "https://sabak.example.kg")
     config = ProductionConfig()
     config.validate()
     assert config.SESSION_COOKIE_SECURE

@@ -79,3 +79,68 @@ def test_the_login_limit_is_shared_by_all_workers(gunicorn_two_workers):
     assert statuses == [200] * 5 + [429] * 3
     # Each health check was answered by a process that had served nothing before it.
     assert None not in workers and len(set(workers)) == len(workers)
+
+
+@pytest.fixture
+def two_hosts(app):
+    """Two gunicorn servers of two long-lived workers each over the one database, as two hosts:
+    each worker keeps the session cookies it has verified (app.security.RememberingCookieSessions)."""
+    factories.make_user(email="reader@example.kg")
+    db.session.commit()
+    env = dict(os.environ, SABAK_ENV="testing", DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"])
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    servers = []
+    try:
+        for _ in range(2):
+            port = free_port()
+            proc = subprocess.Popen(
+                [str(gunicorn), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+                 "wsgi:app"],
+                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            )
+            servers.append((proc, f"http://127.0.0.1:{port}"))
+        for proc, base in servers:
+            wait_until_serving(proc, base)
+        yield [base for _, base in servers]
+    finally:
+        for proc, _ in servers:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _status(base: str, path: str, cookies: dict[str, str]) -> int:
+    request = urllib.request.Request(base + path, headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
+    try:
+        return urllib.request.build_opener(_NoRedirects).open(request, timeout=30).status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_a_logged_out_session_is_refused_by_every_worker_on_every_host(two_hosts):
+    first, second = two_hosts
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    token = csrf_token_from(browser.open(first + "/login").read().decode())
+    browser.open(urllib.request.Request(first + "/login", data=urllib.parse.urlencode(
+        {"email": "reader@example.kg", "password": factories.PASSWORD, "remember": "y",
+         "csrf_token": token}).encode()), timeout=30)
+    taken = {c.name: c.value for c in jar}
+    assert {"session", "remember_token"} <= set(taken)
+    copies = [taken, {"session": taken["session"]}, {"remember_token": taken["remember_token"]}]
+    # Before logout the copies work everywhere: each worker that answers verifies and keeps them.
+    for base in (first, second):
+        for _ in range(4):
+            assert [_status(base, path, cookies) for cookies in copies for path in ("/dashboard", "/api/v1/me")] \
+                == [200] * 6
+    token = csrf_token_from(browser.open(second + "/logout").read().decode())
+    browser.open(urllib.request.Request(second + "/logout", data=urllib.parse.urlencode(
+        {"csrf_token": token}).encode()), timeout=30)
+    for base in (first, second):
+        for _ in range(4):
+            assert [_status(base, path, cookies) for cookies in copies for path in ("/dashboard", "/api/v1/me")] \
+                == [302, 401] * 3
