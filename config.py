@@ -61,6 +61,8 @@ class Config:
         self.COURSES_DIR = _env("COURSES_DIR", self.COURSES_DIR)
         self.BABEL_DEFAULT_LOCALE = _env("SABAK_DEFAULT_LOCALE", self.BABEL_DEFAULT_LOCALE)
         self.PROXY_COUNT = int(_env("SABAK_PROXY_COUNT", "0"))
+        # Failed logins a client may make (Flask-Limiter's notation, e.g. "5 per minute").
+        self.LOGIN_FAILURE_LIMIT = _env("SABAK_LOGIN_LIMIT", self.LOGIN_FAILURE_LIMIT)
         self.SABAK_BASE_URL = _env("SABAK_BASE_URL", self.DEFAULT_BASE_URL)
         # Flask answers 400 to a request whose Host is not one of these (None: any host). No URL
         # is built from the Host (app/urls.py); refusing strangers is a second line.

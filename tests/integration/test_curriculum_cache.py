@@ -16,7 +16,7 @@ from app.services import curriculum_cache
 from app.services.sync import sync_all
 from tests import factories
 from tests.conftest import ROOT, statements_run
-from tests.integration.test_workers import free_port, wait_until_serving
+from tests.servers import gunicorn_servers
 
 NEW_TEXT = "Новый абзац после правки файла."
 
@@ -137,25 +137,9 @@ def two_servers(app, tmp_path):
     worker (no --max-requests), which keeps its copy of the curriculum between requests."""
     folder = factories.write_course(tmp_path / "courses")
     sync(folder)
-    env = dict(os.environ, SABAK_ENV="testing", DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"])
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    servers = []
-    try:
-        for _ in range(2):
-            port = free_port()
-            proc = subprocess.Popen(
-                [str(gunicorn), "--workers", "1", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-                 "wsgi:app"],
-                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            )
-            servers.append((proc, f"http://127.0.0.1:{port}"))
-        for proc, base in servers:
-            wait_until_serving(proc, base)
-        yield [base for _, base in servers], folder, env
-    finally:
-        for proc, _ in servers:
-            proc.terminate()
-            proc.wait(timeout=20)
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    with gunicorn_servers(url, count=2) as bases:
+        yield bases, folder, dict(os.environ, SABAK_ENV="testing", DATABASE_URL=url)
 
 
 def _page(base: str) -> tuple[str, str]:

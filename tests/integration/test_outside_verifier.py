@@ -9,10 +9,8 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -26,7 +24,7 @@ from app.services.sync import sync_all
 from tests import factories
 from tests.conftest import ROOT
 from tests.integration.test_credentials import LIBRARIAN_MANIFEST, complete
-from tests.integration.test_workers import free_port, wait_until_serving
+from tests.servers import free_port, gunicorn_servers
 
 VERIFIER = ROOT / "tests" / "verifier"
 
@@ -74,16 +72,9 @@ def served(app, tmp_path):
     db.session.add(Track(slug="librarian-ce", title={"ru": "Повышение квалификации"}, summary={},
                          content_hash="x", levels=[{"id": "basic", "title": {"ru": "Базовый"}, "hours": 10}]))
     db.session.commit()
-    env = dict(os.environ, SABAK_ENV="testing", DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-               CREDENTIALS_SIGNING_KEY=secret, SABAK_BASE_URL=base)
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    proc = subprocess.Popen([str(gunicorn), "--workers", "1", "--bind", f"127.0.0.1:{port}",
-                             "--log-level", "warning", "wsgi:app"],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    wait_until_serving(proc, base)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=20)
+    with gunicorn_servers(app.config["SQLALCHEMY_DATABASE_URI"], ports=[port],
+                          CREDENTIALS_SIGNING_KEY=secret, SABAK_BASE_URL=base):
+        yield base
 
 
 def issue(name: str = "Айгүл Өмүрбекова") -> Certificate:

@@ -2,63 +2,30 @@
 from __future__ import annotations
 
 import http.cookiejar
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from app.extensions import db
 from tests import factories
-from tests.conftest import ROOT, csrf_token_from
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_serving(proc: subprocess.Popen, base: str) -> None:
-    """Wait for gunicorn to answer /healthz; fail with its output if it dies or takes over 60 s."""
-    deadline = time.monotonic() + 60  # a fresh clone compiles every module on first import
-    while True:
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=5)
-            return
-        except OSError:  # refused, reset or timed out while the workers start: wait and retry
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("gunicorn did not start: " + proc.stdout.read().decode(errors="replace"))
-            time.sleep(0.2)
+from tests.conftest import csrf_token_from
+from tests.servers import gunicorn_servers
 
 
 @pytest.fixture
 def gunicorn_two_workers(app):
     factories.make_user(email="learner@example.kg")
     db.session.commit()
-    port = free_port()
-    env = dict(os.environ, SABAK_ENV="testing", DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"])
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    proc = subprocess.Popen(
-        # --max-requests 1: every process answers one request and is replaced, so no request is
-        # served by a process that saw an earlier one. Counters kept in a process's memory would
-        # never reach the limit; only counters shared through the database can.
-        [str(gunicorn), "--workers", "2", "--max-requests", "1", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    wait_until_serving(proc, base)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=20)
+    # --max-requests 1: every process answers one request and is replaced, so no request is
+    # served by a process that saw an earlier one. Counters kept in a process's memory would
+    # never reach the limit; only counters shared through the database can.
+    # Counted per hour, not per minute: on a loaded machine eight logins, each by a newly started
+    # process, can take longer than a minute, and the count would restart in the middle.
+    with gunicorn_servers(app.config["SQLALCHEMY_DATABASE_URI"], workers=2, args=("--max-requests", "1"),
+                          SABAK_LOGIN_LIMIT="5 per hour") as (base,):
+        yield base
 
 
 def test_the_login_limit_is_shared_by_all_workers(gunicorn_two_workers):
@@ -87,25 +54,8 @@ def two_hosts(app):
     each worker keeps the session cookies it has verified (app.security.RememberingCookieSessions)."""
     factories.make_user(email="reader@example.kg")
     db.session.commit()
-    env = dict(os.environ, SABAK_ENV="testing", DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"])
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    servers = []
-    try:
-        for _ in range(2):
-            port = free_port()
-            proc = subprocess.Popen(
-                [str(gunicorn), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-                 "wsgi:app"],
-                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            )
-            servers.append((proc, f"http://127.0.0.1:{port}"))
-        for proc, base in servers:
-            wait_until_serving(proc, base)
-        yield [base for _, base in servers]
-    finally:
-        for proc, _ in servers:
-            proc.terminate()
-            proc.wait(timeout=20)
+    with gunicorn_servers(app.config["SQLALCHEMY_DATABASE_URI"], count=2, workers=2) as bases:
+        yield bases
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
