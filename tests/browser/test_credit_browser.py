@@ -15,15 +15,15 @@ from tests.browser.test_accounts_browser import log_in
 pytestmark = pytest.mark.browser
 _n = itertools.count(1)
 
-# 24 h on librarian-ce (courses/tracks.yml: basic 20 h, intermediate 40 h): counted once it
-# reaches basic; counted twice (48 h) it would have passed intermediate.
+# 15 h on librarian-ce (courses/tracks.yml: basic 10 h, intermediate 20 h, advanced 30 h): counted
+# once it reaches basic; counted twice (30 h) it would have reached advanced.
 MANIFEST = """\
 title: {title}
 language: {language}
 summary: {title}.
 audience: librarians
 track: librarian-ce
-hours: 24
+hours: 15
 outcomes:
   - {title}
 """
@@ -79,7 +79,7 @@ def test_one_course_in_two_languages_gives_one_credit_and_revoking_drops_it(
     _complete(learner, f"{stem}-en")
     _complete(learner, f"{stem}-ru")
 
-    # One certificate, in English (finished first), listing Russian; 24 h, not 48; level basic.
+    # One certificate, in English (finished first), listing Russian; 15 h, not 30; level basic.
     learner.goto("/credentials")
     certificates = learner.locator("section[aria-labelledby=certs-heading] li")
     course_certificate = certificates.filter(has_text=re.compile(f"Counting hours {n}|Учёт часов {n}"))
@@ -88,14 +88,14 @@ def test_one_course_in_two_languages_gives_one_credit_and_revoking_drops_it(
     code = course_certificate.locator("a").first.get_attribute("href").rsplit("/", 1)[1]
     levels = learner.locator("section[aria-labelledby=levels-heading] li",
                              has_text=re.compile("библиотекар", re.I)).inner_text()
-    assert "Одобрено часов: 24." in levels and "Ваш уровень: Базовый." in levels and "48" not in levels
+    assert "Одобрено часов: 15." in levels and "Ваш уровень: Базовый." in levels and "часов: 30" not in levels
     assert learner.locator("section[aria-labelledby=entries-heading] tbody tr").count() == 1
     assert_accessible(learner, "credit page with one course in two languages")
 
-    # The coordinator's report: one enrolment, one completion, 24 h for this library.
+    # The coordinator's report: one enrolment, one completion, 15 h for this library.
     log_in(admin, admin_email)
     cells = _report_row(admin, library)
-    assert [cells.nth(i).inner_text() for i in range(4)] == ["1", "1", "1", "24"]
+    assert [cells.nth(i).inner_text() for i in range(4)] == ["1", "1", "1", "15"]
     assert_accessible(admin, "coordinator's report")
 
     # The admin revokes the certificate.
@@ -108,7 +108,7 @@ def test_one_course_in_two_languages_gives_one_credit_and_revoking_drops_it(
     assert "Тест сдавал другой человек" in admin.locator("main").inner_text()
     assert_accessible(admin, "certificates after revoking")
 
-    # The learner's transcript and track level drop the 24 h; the entry says revoked, with a date.
+    # The learner's transcript and track level drop the 15 h; the entry says revoked, with a date.
     learner.goto("/credentials")
     levels = learner.locator("section[aria-labelledby=levels-heading] li",
                              has_text=re.compile("библиотекар", re.I)).inner_text()
