@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, unquote_to_bytes
 from flask import Flask, Request, abort, request
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
+from werkzeug.http import parse_options_header
 from werkzeug.exceptions import BadRequest
 from werkzeug.formparser import FormDataParser, MultiPartParser
 from werkzeug.routing import IntegerConverter
@@ -50,11 +51,11 @@ class InvalidInput(BadRequest):
 
 
 class _NotUTF8(BadRequest):
-    """Raised while parsing a form: the field ``name`` (if known) is not valid UTF-8."""
+    """Raised while parsing a form: the field ``field`` (if known) is not valid UTF-8."""
 
-    def __init__(self, name: str | None = None):
+    def __init__(self, field: str | None = None):
         super().__init__()
-        self.name = name
+        self.field = field
 
 
 # -- strict decoding ---------------------------------------------------------------------------
@@ -85,7 +86,11 @@ def _decode_query(text: str) -> list[tuple[str, str]]:
 
 
 class _StrictMultiPartParser(MultiPartParser):
+    decoding: str | None = None  # the field whose value is being decoded, to name it if it fails
+
     def get_part_charset(self, headers) -> str:
+        # Asked right before a field's value is decoded.
+        self.decoding = parse_options_header(headers.get("content-disposition"))[1].get("name")
         charset = super().get_part_charset(headers)
         return _STRICT_UTF8 if charset == "utf-8" else charset
 
@@ -110,7 +115,7 @@ class _StrictFormDataParser(FormDataParser):
         try:
             form, files = parser.parse(stream, boundary, content_length)
         except UnicodeDecodeError:
-            raise _NotUTF8() from None
+            raise _NotUTF8(parser.decoding and _printable(parser.decoding)) from None
         return stream, form, files
 
 
@@ -202,7 +207,7 @@ class SabakRequest(Request):
                 cached = self.parameter_storage_class(_decode_query(self.query_string.decode()))
             except (_NotUTF8, UnicodeDecodeError) as exc:
                 # Remembered for the rule's hook; the rest of the request sees no query at all.
-                self.query_problem = getattr(exc, "name", None) or "?"
+                self.query_problem = getattr(exc, "field", None) or "?"
                 cached = self.parameter_storage_class()
             self.__dict__["_strict_args"] = cached
         return cached
@@ -287,7 +292,7 @@ def check_request() -> None:
     try:
         form = request.form
     except _NotUTF8 as exc:
-        raise InvalidInput(not_utf8(exc.name)) from None
+        raise InvalidInput(not_utf8(exc.field)) from None
     if form:
         _check_fields(form)
     if request.files:

@@ -147,7 +147,9 @@ def role_required(*roles: Role):
 
 def is_safe_redirect(target: str | None) -> bool:
     """Only same-site paths may be redirect targets (no open redirect via ``?next=``)."""
-    if not target:
+    if not target or not target.isprintable():
+        # A line break would split the Location header (Werkzeug refuses it: a 500), and other
+        # control characters in an address are at best confusing: the default target instead.
         return False
     host = urlsplit(request.host_url)
     test = urlsplit(urljoin(request.host_url, target))
