@@ -1,6 +1,7 @@
 """Security headers, role guards and safe redirects."""
 from __future__ import annotations
 
+import re
 import threading
 import time
 from functools import wraps
@@ -145,9 +146,12 @@ def role_required(*roles: Role):
     return decorator
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
 def is_safe_redirect(target: str | None) -> bool:
     """Only same-site paths may be redirect targets (no open redirect via ``?next=``)."""
-    if not target or not target.isprintable():
+    if not target or _CONTROL.search(target):
         # A line break would split the Location header (Werkzeug refuses it: a 500), and other
         # control characters in an address are at best confusing: the default target instead.
         return False
