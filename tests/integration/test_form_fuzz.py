@@ -221,10 +221,11 @@ def test_the_evidence_upload_survives_generated_names_and_fields(world):
     @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(title=VALUE, filename=VALUE)
     def run(title, filename):
+        filename = re.sub(rb'["\r\n]', b"", filename)  # they would end the part's header, as no browser sends
         boundary = b"fuzzboundary"
         parts = [(b'name="csrf_token"', token.encode()), (b'name="title"', title), (b'name="provider"', b"X"),
                  (b'name="hours"', b"2"), (b'name="activity_date"', b"2026-01-05"),
-                 (b'name="evidence"; filename="' + filename.replace(b'"', b"") + b'"', b"%PDF-1.4")]
+                 (b'name="evidence"; filename="' + filename + b'"', b"%PDF-1.4")]
         body = b"".join(b"--" + boundary + b"\r\nContent-Disposition: form-data; " + head + b"\r\n\r\n" + value
                         + b"\r\n" for head, value in parts) + b"--" + boundary + b"--\r\n"
         before = snapshot()
@@ -232,7 +233,7 @@ def test_the_evidence_upload_survives_generated_names_and_fields(world):
                                content_type="multipart/form-data; boundary=fuzzboundary")
         statuses[response.status_code] += 1
         assert response.status_code < 500, (title, filename)
-        if refused(title) or refused(filename.replace(b'"', b"")):
+        if refused(title) or refused(filename):
             assert response.status_code == 400, (title, filename)
             assert snapshot() == before
 
