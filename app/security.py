@@ -156,5 +156,8 @@ def is_safe_redirect(target: str | None) -> bool:
         # control characters in an address are at best confusing: the default target instead.
         return False
     host = urlsplit(request.host_url)
-    test = urlsplit(urljoin(request.host_url, target))
+    try:
+        test = urlsplit(urljoin(request.host_url, target))
+    except ValueError:  # not an address at all, e.g. "http://[" (an unclosed IPv6 host)
+        return False
     return test.scheme in ("http", "https") and test.netloc == host.netloc and not target.startswith("//")

@@ -204,9 +204,10 @@ def test_a_path_segment_with_nul_or_an_id_beyond_the_columns_names_nothing(clien
         assert client.get(path).status_code == 404, path
 
 
-def test_a_redirect_target_with_a_line_break_falls_back_to_the_default(client, learner, post_form):
-    """Tab and line breaks pass the input rule (they are text), but never into a Location header."""
-    for target in ("/dashboard\r\nSet-Cookie: x=1", "/dashboard\n", "\t/dashboard"):
+def test_a_redirect_target_with_a_line_break_or_no_address_falls_back_to_the_default(client, learner, post_form):
+    """Tab and line breaks pass the input rule (they are text), but never into a Location header;
+    a target that is no address (an unclosed IPv6 host) was a 500. Found by test_form_fuzz."""
+    for target in ("/dashboard\r\nSet-Cookie: x=1", "/dashboard\n", "\t/dashboard", "http://[", "//[x"):
         response = post_form("/language", {"locale": "en", "next": target}, token_page="/profile")
         assert response.status_code == 302 and response.location == "/", target
 
