@@ -65,6 +65,7 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
         # limiter must count the learner, not the proxy.
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    register_input_rule(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -73,6 +74,12 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
     register_assets(app)
     register_commands(app)
     return app
+
+
+def register_input_rule(app: Flask) -> None:
+    from app.input_rule import register
+
+    register(app)
 
 
 def register_extensions(app: Flask) -> None:

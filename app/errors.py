@@ -1,10 +1,12 @@
 """Error pages for people and JSON errors for the API, from one set of handlers."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask import Flask, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
+
+from app.input_rule import InvalidInput
 
 
 def wants_json() -> bool:
@@ -41,6 +43,11 @@ def register(app: Flask) -> None:
             400, _("The form has expired or was sent from elsewhere. Please reload the page and try again.")
         )
 
+    @app.errorhandler(InvalidInput)
+    def invalid_input(exc: InvalidInput):
+        # The input rule's refusals name the field and the problem, for people and programs alike.
+        return error_response(400, exc.message)
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if exc.response is not None:  # e.g. the login redirect raised by require_role
@@ -50,7 +57,13 @@ def register(app: Flask) -> None:
             # links anywhere can be rendered. A short answer in plain text, naming nothing.
             return _("The request could not be understood."), 400, {"Content-Type": "text/plain; charset=utf-8"}
         message = exc.description if isinstance(exc.description, str) and wants_json() else None
-        return error_response(exc.code or 500, message if exc.code in (400, 409) else None)
+        response, status = error_response(exc.code or 500, message if exc.code in (400, 409) else None)
+        # What the exception says in headers stays: Allow on a 405, WWW-Authenticate on a 401.
+        response = make_response(response, status)
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):

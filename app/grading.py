@@ -6,6 +6,7 @@ tests/unit/test_grading.py. Semantics follow Moodle's question types; no Flask, 
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from enum import Enum
@@ -196,15 +197,21 @@ def _parse_numerical(q: Question, raw: Any) -> float:
     if isinstance(raw, bool):
         raise ResponseError("the answer must be a number")
     if isinstance(raw, (int, float)):
-        if raw != raw or raw in (float("inf"), float("-inf")):
-            raise ResponseError("the answer must be a finite number")
-        return float(raw)
-    text = _text(raw).strip().replace("\u2212", "-").replace(" ", "").replace("\u00a0", "")
-    if "," in text and "." not in text and text.count(",") == 1:
-        text = text.replace(",", ".")  # decimal comma, as most of our learners write it
-    if not _NUMBER.fullmatch(text):
-        raise ResponseError("the answer must be a number, like 3.5 or 3,5")
-    return float(text)
+        value = raw
+    else:
+        text = _text(raw).strip().replace("\u2212", "-").replace(" ", "").replace("\u00a0", "")
+        if "," in text and "." not in text and text.count(",") == 1:
+            text = text.replace(",", ".")  # decimal comma, as most of our learners write it
+        if not _NUMBER.fullmatch(text):
+            raise ResponseError("the answer must be a number, like 3.5 or 3,5")
+        value = text
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond the doubles
+        number = math.inf
+    if not math.isfinite(number):  # NaN, or 1e400 read as infinity: no answer key is that
+        raise ResponseError("the answer must be a finite number")
+    return number
 
 
 @_parser(QuestionType.MATCHING)

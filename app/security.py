@@ -1,6 +1,7 @@
 """Security headers, role guards and safe redirects."""
 from __future__ import annotations
 
+import re
 import threading
 import time
 from functools import wraps
@@ -146,15 +147,22 @@ def role_required(*roles: Role):
     return decorator
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
 def is_safe_redirect(target: str | None) -> bool:
     """Only a path of this site may be a redirect target (no open redirect via ``?next=``).
 
     Judged from the target alone, never against the request's Host header, which the sender
     chooses: an absolute URL, a scheme-relative ``//host`` or a ``/\\host`` that browsers read
-    as one is refused, whatever host it names."""
+    as one is refused, whatever host it names. A control character (a line break would split the
+    Location header) or a backslash refuses it too: the caller then uses its default target."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return False
-    if any(ord(ch) < 32 or ch == "\\" for ch in target):  # control characters and backslashes
+    if _CONTROL.search(target) or "\\" in target:
         return False
-    parts = urlsplit(target)
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # not an address at all, e.g. "/x?http://[" read as an unclosed IPv6 host
+        return False
     return not parts.scheme and not parts.netloc

@@ -12,6 +12,13 @@ from app.models.people import Role
 
 SLUG_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
 KEY_PATTERN = "^[A-Za-z0-9._:-]{1,64}$"
+# The input rule (app/input_rule.py) for every text the API reads: no control characters but
+# tab and line breaks, at most MAX_FIELD_CHARS characters; refused with 400.
+TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f]*$"
+
+
+def _text(max_length: int = 100_000, **extra) -> dict[str, Any]:
+    return {"type": "string", "pattern": TEXT_PATTERN, "maxLength": max_length, **extra}
 
 
 def _nullable(type_: str, **extra) -> dict[str, Any]:
@@ -97,10 +104,11 @@ SCHEMAS: dict[str, Any] = {
             "option text}; null leaves the question unanswered."
         ),
         "oneOf": [
-            {"type": "null"}, {"type": "boolean"}, {"type": "integer"}, {"type": "number", "not": {"type": "integer"}},
-            {"type": "string", "maxLength": 100000},
-            {"type": "array", "items": {"type": "integer", "minimum": 0}, "maxItems": 100},
-            {"type": "object", "additionalProperties": {"type": "string", "maxLength": 2000}},
+            {"type": "null"}, {"type": "boolean"}, {"type": "integer", "minimum": -(2**63 - 1), "maximum": 2**63 - 1},
+            {"type": "number", "not": {"type": "integer"}},
+            _text(),
+            {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}, "maxItems": 100},
+            {"type": "object", "propertyNames": _text(64), "additionalProperties": _text(2000)},
         ],
     },
     "AttemptRequest": {
@@ -108,7 +116,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "idempotency_key": {"type": "string", "pattern": KEY_PATTERN,
                                 "description": "Repeat a submission with the same key to get the same attempt."},
-            "answers": {"type": "object", "additionalProperties": _ref("Response"),
+            "answers": {"type": "object", "propertyNames": _text(200), "additionalProperties": _ref("Response"),
                         "description": "{question id: response}; missing questions count as unanswered."},
         },
         "required": ["answers"],
@@ -194,7 +202,10 @@ SCHEMAS["AttemptResult"] = _obj({
 })
 
 ERROR_TEXT = {
-    400: "Bad request: malformed JSON, a wrong answer format (the message names the question), or a missing CSRF token",
+    400: ("Bad request: text with a control character (such as NUL) or not valid UTF-8, a text longer than "
+          "100,000 characters, JSON that is malformed, nested more than 32 levels or holds a number that is not "
+          "finite (NaN, Infinity, 1e400) or beyond 64 bits, a wrong answer format (the message names the "
+          "question), or a missing CSRF token"),
     401: "Not authenticated, or the API token is invalid or revoked",
     403: "Not allowed: for example, not enrolled in the course",
     404: "No such course, module or quiz",
@@ -224,14 +235,14 @@ MODULE_PARAM = {"name": "module", "in": "path", "required": True, "schema": {"ty
 
 def _get(summary: str, op_id: str, schema: str, *, security, errors, parameters=()) -> dict[str, Any]:
     responses = {"200": _json(schema, "OK")}
-    responses.update({str(s): _error(s) for s in errors})
+    responses.update({str(s): _error(s) for s in (400, *errors)})  # 400: the input rule
     return {"get": {"summary": summary, "operationId": op_id, "security": security,
                     "parameters": list(parameters), "responses": responses}}
 
 
 def _paths() -> dict[str, Any]:
     filters = [
-        {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": text}
+        {"name": name, "in": "query", "required": False, "schema": _text(200), "description": text}
         for name, text in (("language", "ru, ky or en"), ("audience", "students, librarians or all"),
                            ("track", "a track name"), ("q", "search words"))
     ]
@@ -265,7 +276,8 @@ def _paths() -> dict[str, Any]:
         "/api/v1/openapi.json": {"get": {
             "summary": "This document", "operationId": "openapi", "security": PUBLIC,
             "responses": {"200": {"description": "OpenAPI 3.1 document",
-                                  "content": {"application/json": {"schema": {"type": "object"}}}}},
+                                  "content": {"application/json": {"schema": {"type": "object"}}}},
+                          "400": _error(400)},
         }},
         "/api/v1/me": _get("The authenticated user", "me", "Me", security=LOGIN, errors=(401,)),
         "/api/v1/courses": _get("Published courses", "listCourses", "CourseList", security=PUBLIC,

@@ -20,14 +20,13 @@ from app.services import catalog as catalog_service
 from app.services import dashboard as dashboard_service
 from app.services import enrolment as enrolment_service
 from app.services import progress
-from app.services.errors import AttemptLimitReached, BadResponses, NoQuiz, NotEnrolled, NotFound
+from app.services.errors import (AttemptLimitReached, BadAttemptKey, BadResponses, KeyUsedElsewhere, NoQuiz,
+                                 NotEnrolled, NotFound, UnknownQuestion)
 from app.services.transactions import commit_with_retry
 
-# Slugs come from folder and file names; anything else cannot name a course or module, and
-# must not reach the database (PostgreSQL refuses NUL characters in a query parameter).
+# Slugs come from folder and file names; anything else cannot name a course or module, and is
+# answered without a look-up. (Control characters never get this far: app/input_rule.py.)
 SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
-# An idempotency key is an opaque token the client makes up (a UUID, say), stored in String(64).
-IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 MAX_FILTER = 200
 
 
@@ -42,9 +41,8 @@ def _user():
 
 
 def _filter(name: str) -> str:
-    """A query-string filter without control characters (NUL would break PostgreSQL)."""
-    value = request.args.get(name, "")[:MAX_FILTER]
-    return "".join(ch for ch in value if ch.isprintable())
+    """A query-string filter, as long as a search needs (its text already passed the input rule)."""
+    return request.args.get(name, "")[:MAX_FILTER]
 
 
 def _course_page(slug: str):
@@ -148,10 +146,12 @@ def quiz(slug: str, module: str):
 def submit_attempt(slug: str, module: str):
     page = _module_page(slug, module)
     questions = attempt_service.active_questions(page.module)
-    key, responses = _attempt_request(questions)
+    key, answers = _attempt_request()
 
     def work() -> attempt_service.Submitted:
-        return attempt_service.submit(current_user, catalog_service.active_module(slug, module), responses, key)
+        responses = attempt_service.responses_from_json(questions, answers)
+        return attempt_service.submit(current_user, catalog_service.active_module(slug, module), responses, key,
+                                      questions)
 
     try:
         submitted = commit_with_retry(work)
@@ -159,6 +159,12 @@ def submit_attempt(slug: str, module: str):
         return error_response(404, _("There is no such module in this course."))
     except NotEnrolled:
         return error_response(403, _("Enrol in the course to take its quizzes."))
+    except BadAttemptKey:
+        return error_response(400, _("idempotency_key must be 1 to 64 letters, digits or . _ : -"))
+    except UnknownQuestion as exc:
+        return error_response(400, _("There is no question %(id)s in this quiz.", id=exc.question))
+    except KeyUsedElsewhere:
+        return error_response(409, _("This idempotency_key was already used for another quiz."))
     except NoQuiz:
         return error_response(409, _("This module has no quiz."))
     except AttemptLimitReached:
@@ -168,8 +174,6 @@ def submit_attempt(slug: str, module: str):
         return error_response(400, "; ".join(
             _("question %(id)s: %(problem)s", id=ident.get(qid, qid), problem=problem)
             for qid, problem in exc.errors.items()))
-    if submitted.module_id != page.module.id:
-        return error_response(409, _("This idempotency_key was already used for another quiz."))
     attempt = db.session.get(Attempt, submitted.id)
     return jsonify(_attempt_body(page, attempt)), 200 if submitted.replayed else 201
 
@@ -190,27 +194,19 @@ def _attempt_body(page, attempt: Attempt) -> dict[str, Any]:
     return serializers.attempt_result(attempt, attempt_service.review(attempt, withheld), withheld)
 
 
-def _attempt_request(questions) -> tuple[str, dict[int, Any]]:
-    """The idempotency key and {question row id: raw response} of an attempt's JSON body.
-
-    The answers' format is checked by the grader (BadResponses); here only the envelope.
-    """
+def _attempt_request() -> tuple[Any, dict]:
+    """The idempotency key (a fresh one when the body has none) and the ``answers`` object of an
+    attempt's JSON body: only the envelope; the service checks the key and the answers."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         _fail(400, _("The body must be a JSON object with \"answers\"."))
     key = body.get("idempotency_key")
     if key is None:
         key = uuid.uuid4().hex
-    if not isinstance(key, str) or not IDEMPOTENCY_KEY.fullmatch(key):
-        _fail(400, _("idempotency_key must be 1 to 64 letters, digits or . _ : -"))
     answers = body.get("answers", {})
     if not isinstance(answers, dict):
         _fail(400, _("\"answers\" must be an object mapping question ids to answers."))
-    by_ident = {q.ident: q for q in questions}
-    unknown = sorted(k for k in answers if k not in by_ident)
-    if unknown:
-        _fail(400, _("There is no question %(id)s in this quiz.", id=unknown[0]))
-    return key, {by_ident[ident].id: value for ident, value in answers.items()}
+    return key, answers
 
 
 @bp.route("/me/progress")

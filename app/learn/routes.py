@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
+from app.errors import error_response
 from app.extensions import db
 from app.learn import bp
 from app.learn.forms import ActionForm
@@ -20,7 +21,8 @@ from app.services import catalog as catalog_service
 from app.services import dashboard as dashboard_service
 from app.services import enrolment as enrolment_service
 from app.services import progress
-from app.services.errors import AttemptLimitReached, BadResponses, NoQuiz, NotEnrolled, NotFound
+from app.services.errors import (AttemptLimitReached, BadAttemptKey, BadResponses, KeyUsedElsewhere, NoQuiz,
+                                 NotEnrolled, NotFound, UnknownQuestion)
 from app.services.transactions import commit_with_retry
 from app.templating import fragments, shared_page
 
@@ -204,10 +206,9 @@ def submit_attempt(slug: str, module_slug: str):
     except NotFound:
         abort(404)
     # The global CSRFProtect has already checked the form's token; a form object would check it
-    # again (about 5% of a submission's time under the profiler).
-    key = (request.form.get("attempt_key") or "").strip()[:64]
-    if not key:
-        abort(400)
+    # again (about 5% of a submission's time under the profiler). The key and the answers are
+    # checked by the service, by the same rules as the API's.
+    key = request.form.get("attempt_key", "")
     questions = attempt_service.active_questions(module)
     responses = attempt_service.responses_from_form(questions, request.form)
 
@@ -224,6 +225,15 @@ def submit_attempt(slug: str, module_slug: str):
         abort(403)
     except NoQuiz:
         abort(404)
+    except BadAttemptKey:
+        return error_response(400, _("The quiz form is damaged (its attempt key is missing or wrong). "
+                                     "Please reload the quiz and answer again."))
+    except UnknownQuestion as exc:
+        return error_response(400, _("The answers name a question that is not in this quiz (%(id)s). "
+                                     "Please reload the quiz and answer again.", id=exc.question))
+    except KeyUsedElsewhere:
+        return error_response(409, _("This form was already sent for another quiz. "
+                                     "Please reload the quiz and answer again."))
     except AttemptLimitReached:
         flash(_("You have used all attempts for this quiz."), "error")
         return redirect(url_for("learn.module", slug=slug, module_slug=module_slug))

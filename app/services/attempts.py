@@ -8,6 +8,7 @@ server, with the pure graders of ``app.grading``; every answer stores a snapshot
 from __future__ import annotations
 
 import random
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,10 +26,16 @@ from app.models.catalog import Module, Question
 from app.models.learning import Answer, Attempt, Enrolment
 from app.models.people import User
 from app.services import curriculum_cache, progress
-from app.services.errors import AttemptLimitReached, BadResponses, NoQuiz, NotEnrolled
+from app.services.errors import (AttemptLimitReached, BadAttemptKey, BadResponses, KeyUsedElsewhere, NoQuiz,
+                                 NotEnrolled, UnknownQuestion)
 from app.services.prepared import Prepared
 
 CHOICE_TYPES = (QuestionType.MULTICHOICE.value, QuestionType.MULTIRESPONSE.value)
+# An idempotency key is an opaque token the client makes up (a UUID, say), stored in String(64):
+# the same rule for the quiz form's hidden field and the API's ``idempotency_key``.
+ATTEMPT_KEY = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+# A quiz form's answer fields: q<question id>, and q<question id>-<item index> for matching.
+_ANSWER_FIELD = re.compile(r"q([0-9]{1,18})(?:-([0-9]{1,9}))?")
 
 
 @dataclass
@@ -130,18 +137,46 @@ def _quiz_item(question: Question, rng: random.Random | None) -> QuizItem:
 
 
 def responses_from_form(questions: list[Question], form) -> dict[int, Any]:
-    """Turn the quiz form (a MultiDict) into {question id: raw response}; unanswered -> None."""
+    """Turn the quiz form (a MultiDict) into {question id: raw response}; unanswered -> None.
+
+    A field named for a question that is not one of ``questions`` is kept under its id, for
+    ``submit`` to refuse (UnknownQuestion); other fields (the CSRF token, the key) are not answers.
+    """
+    by_id = {q.id: q for q in questions}
     responses: dict[int, Any] = {}
+    items: dict[int, dict[str, str]] = {}  # matching: the item fields sent, by question
+    for name in form:
+        match = _ANSWER_FIELD.fullmatch(name)
+        if match is None:
+            continue
+        qid = int(match[1])
+        if qid not in by_id:
+            responses[qid] = form.get(name)
+        elif match[2] is not None:
+            items.setdefault(qid, {})[match[2]] = form.get(name, "")
     for q in questions:
         name = f"q{q.id}"
         if q.qtype == QuestionType.MULTIRESPONSE.value:
             responses[q.id] = form.getlist(name)
         elif q.qtype == QuestionType.MATCHING.value:
-            chosen = {str(i): form.get(f"{name}-{i}", "") for i, _html in q.rendered["pairs_left"]}
+            # Every item field sent, so the grader refuses one the question does not have.
+            chosen = items.get(q.id, {})
             responses[q.id] = chosen if any(chosen.values()) else None
         else:
             value = form.get(name)
             responses[q.id] = value if value not in (None, "") else None
+    return responses
+
+
+def responses_from_json(questions: list[Question], answers: Mapping[str, Any]) -> dict[int, Any]:
+    """The API's ``answers`` ({question id in the course files: raw response}) as {question
+    row id: raw response}. Raises UnknownQuestion for an id that is not one of ``questions``."""
+    by_ident = {q.ident: q.id for q in questions}
+    responses: dict[int, Any] = {}
+    for ident, value in answers.items():
+        if ident not in by_ident:
+            raise UnknownQuestion(ident)
+        responses[by_ident[ident]] = value
     return responses
 
 
@@ -181,7 +216,6 @@ class Submitted(NamedTuple):
 
     id: int
     number: int
-    module_id: int  # a replayed key may name an attempt at another module's quiz
     replayed: bool  # the key had been used: nothing new was stored
 
 
@@ -201,12 +235,17 @@ def submit(user: User, module: Module, responses: Mapping[int, Any], idempotency
             course_id, quiz_attempts and quiz_pass_mark are read.
         responses: {question id: raw response}; a missing or None response counts as unanswered.
         idempotency_key: the same form submitted twice records one attempt: the second call
-            returns the first attempt, marked ``replayed``.
+            returns the first attempt, marked ``replayed``. Must match ``ATTEMPT_KEY``.
         questions: the module's ``active_questions``, when the caller already read them to parse
             the form (they are then not read again).
-    Raises:
-        NotEnrolled, NoQuiz, AttemptLimitReached, BadResponses (wrong format; nothing stored).
+    Raises (nothing stored in each case):
+        BadAttemptKey, NotEnrolled, KeyUsedElsewhere (the key names another module's attempt),
+        NoQuiz, AttemptLimitReached, UnknownQuestion (a response to a question not in the
+        module's quiz: another module's, a retired one or none), BadResponses (wrong format).
+    The form and the API both come here, so they take the same keys and the same answers.
     """
+    if not isinstance(idempotency_key, str) or not ATTEMPT_KEY.fullmatch(idempotency_key):
+        raise BadAttemptKey("the attempt key must be 1 to 64 letters, digits or . _ : -")
     conn = db.session.connection()
     intake = conn.execute(_INTAKE, {"user_id": user.id, "course_id": module.course_id,
                                     "module_id": module.id, "key": idempotency_key}).first()
@@ -215,7 +254,9 @@ def submit(user: User, module: Module, responses: Mapping[int, Any], idempotency
     enrolment_id, left_at, completed_at, used, replayed = intake
     if replayed is not None:
         number, module_id = conn.execute(_REPLAYED, {"attempt_id": replayed}).one()
-        return Submitted(replayed, number, module_id, True)
+        if module_id != module.id:
+            raise KeyUsedElsewhere("this attempt key was already used for another quiz")
+        return Submitted(replayed, number, True)
     if left_at is not None:
         raise NotEnrolled("Enrol in the course to take its quizzes.")
     questions = active_questions(module) if questions is None else questions
@@ -234,7 +275,7 @@ def submit(user: User, module: Module, responses: Mapping[int, Any], idempotency
     if answers:
         _INSERT_ANSWERS.execute(conn, answers, attempt_id=attempt_id)
     progress.record_attempt(record, enrolment_id, completed_at is not None)
-    return Submitted(attempt_id, used + 1, module.id, False)
+    return Submitted(attempt_id, used + 1, False)
 
 
 def submit_attempt(user: User, module: Module, responses: Mapping[int, Any], idempotency_key: str,
@@ -254,6 +295,10 @@ class _Graded:
 
 def _grade_all(curriculum: curriculum_cache.Copy, questions: list[Question],
                responses: Mapping[int, Any]) -> list[_Graded]:
+    known = {q.id for q in questions}
+    for qid in responses:
+        if qid not in known:
+            raise UnknownQuestion(f"q{qid}")
     results, errors = [], {}
     for q in questions:
         parsed = curriculum.parsed(q)

@@ -36,3 +36,26 @@ class BadResponses(ServiceError):
     def __init__(self, errors: dict[int, str]):
         super().__init__("; ".join(f"question {qid}: {msg}" for qid, msg in errors.items()))
         self.errors = errors
+
+
+class UnknownQuestion(ServiceError):
+    """An answer names a question that is not in the module's quiz; ``question`` is the name the
+    client used (a form field or a question id in the course files)."""
+
+    status = 400
+
+    def __init__(self, question: str):
+        super().__init__(f"there is no question {question} in this quiz")
+        self.question = question
+
+
+class BadAttemptKey(ServiceError):
+    """The attempt's idempotency key is not 1 to 64 letters, digits or ``. _ : -``."""
+
+    status = 400
+
+
+class KeyUsedElsewhere(ServiceError):
+    """The attempt's idempotency key was already used for another module's quiz."""
+
+    status = 409

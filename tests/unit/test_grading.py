@@ -148,6 +148,10 @@ BAD_RESPONSES = [
     (NUM, "twelve", "must be a number"),
     (NUM, "1,2,3", "must be a number"),
     (NUM, float("nan"), "finite"),
+    (NUM, float("-inf"), "finite"),
+    (NUM, "1e400", "finite"),  # a number as text, read as infinity
+    (NUM, "-1e400", "finite"),
+    (NUM, 10**400, "finite"),  # an integer beyond the doubles: OverflowError before
     (NUM, None, "must be text"),
     (NUM, True, "must be a number"),
     (SA, 42, "must be text"),
@@ -166,6 +170,8 @@ def test_bad_response_is_a_response_error(gift, raw, message):
     with pytest.raises(ResponseError) as caught:
         grade(q(gift), raw)
     assert message in caught.value.message
+    with pytest.raises(ResponseError):  # already when read, before anything keeps the value
+        parse_response(q(gift), raw)
 
 
 def test_every_question_type_has_a_parser_and_a_grader():
