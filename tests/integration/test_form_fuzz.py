@@ -82,6 +82,7 @@ def world(app, tmp_path):
     instructor = factories.make_user(role="instructor")
     admin = factories.make_user(role="admin")
     other = factories.make_user(role="learner")
+    institution = factories.make_institution()
     cohort = cohorts.create_cohort(instructor, name="Группа 1", term=None, institution_id=None)
     cohorts.assign_course(cohort, course.id)
     cohorts.join(learner, cohort.join_code)
@@ -104,7 +105,8 @@ def world(app, tmp_path):
     clients[None] = app.test_client()
     paths = {"cohort": f"/teach/cohorts/{cohort.id}", "answer": f"/teach/grading/{answer_id}",
              "entry": f"/teach/ledger/{entry.id}", "user": f"/admin/users/{other.id}/role",
-             "cert": f"/admin/certificates/{cert.id}"}
+             "cert": f"/admin/certificates/{cert.id}", "institution": f"/admin/institutions/{institution.id}",
+             "scope": f"/admin/users/{other.id}/institutions", "reset": "/reset-password/not-a-link"}
     ids = list(db.session.scalars(select(Question.id).join(Question.module).where(Question.module_id == types.id)))
     return World(clients, paths, ids)
 
@@ -154,6 +156,12 @@ FORMS = [
     Form("instructor", "{entry}", ("reason",), page="/teach/ledger", fixed=(("reject", "1"),)),
     Form("admin", "{user}", ("role",), page="/admin/users"),
     Form("admin", "{cert}/revoke", ("reason",), page="/admin/certificates"),
+    Form(None, "/forgot-password", ("email",), page="/login"),
+    Form(None, "{reset}", ("new", "confirm"), page="/login"),
+    Form("admin", "/admin/institutions", ("name", "kind", "region")),
+    Form("admin", "{institution}", ("name", "kind", "region")),
+    Form("admin", "{institution}/merge", ("target",), page="{institution}", fixed=(("merge_submit", "1"),)),
+    Form("admin", "{scope}", ("all_institutions", "institutions"), page="/admin/users"),
 ]
 
 
@@ -278,12 +286,18 @@ def test_the_forms_listed_are_every_form_of_the_app(app):
                  "/admin/certificates/<int:cert_id>/reissue", "/teach/cohorts/<int:cohort_id>/archive",
                  "/teach/cohorts/<int:cohort_id>/code", "/teach/cohorts/<int:cohort_id>/courses/<int:course_id>/remove",
                  "/teach/cohorts/<int:cohort_id>/members/<int:user_id>/remove",
+                 "/profile/sessions/end-all", "/admin/users/<int:user_id>/reset-link",
+                 "/admin/institutions/<int:institution_id>/delete",
+                 "/admin/institutions/import",  # a file: tests/integration/test_institutions.py sends bad ones
                  "/courses/<slug>/<module_slug>/attempts", "/credentials/external"}  # the last two: own tests
     fuzzed = {re.sub(r"\{(\w+)\}", lambda m: {"cohort": "/teach/cohorts/<int:cohort_id>",
                                                 "answer": "/teach/grading/<int:answer_id>",
                                                 "entry": "/teach/ledger/<int:entry_id>",
                                                 "user": "/admin/users/<int:user_id>/role",
-                                                "cert": "/admin/certificates/<int:cert_id>"}[m[1]], f.path)
+                                                "cert": "/admin/certificates/<int:cert_id>",
+                                                "institution": "/admin/institutions/<int:institution_id>",
+                                                "scope": "/admin/users/<int:user_id>/institutions",
+                                                "reset": "/reset-password/<token>"}[m[1]], f.path)
               for f in FORMS}
     fuzzed = {p.replace("sample-course", "<slug>") for p in fuzzed}
     posts = {rule.rule for rule in app.url_map.iter_rules()
