@@ -13,7 +13,7 @@ from .diagnostics import Diagnostic, error, has_errors, warning
 from .itemwriting import check_item_writing
 from .hours import check_hours
 from .manifest import SLUG_RE, Manifest, parse_yaml_mapping, validate_manifest
-from .markdown import MODULE_FILE_RE, FragmentRef, LinkContext
+from .markdown import MODULE_FILE_RE, RENDER_VERSION, FragmentRef, LinkContext
 from .modules import ModuleLoad, ParsedModule, QuizSettings, decode_utf8, load_module
 from .tracks import TRACKS_FILE, ParsedTrack, check_reachable_levels, load_tracks
 
@@ -102,6 +102,8 @@ def content_hash(folder: Path) -> str:
     """sha256 hex over the course's files (relative name and bytes of each), so renaming,
     adding, removing or editing any course.yml, module or media file changes it."""
     digest = hashlib.sha256()
+    # The renderer's version too: files unchanged but rendered differently must be synced again.
+    digest.update(b"render-%d\n" % RENDER_VERSION)
     for file in _course_files(folder):
         data = file.read_bytes()
         name = file.relative_to(folder).as_posix().encode("utf-8")

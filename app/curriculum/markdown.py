@@ -20,6 +20,7 @@ __all__ = [
     "LinkProblem",
     "Rendered",
     "check_text_links",
+    "wrap_tables",
     "html_to_text",
     "render_inline",
     "render_markdown",
@@ -54,6 +55,10 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "details": {"open"},
 }
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
+# Bumped whenever the same files render to different HTML (a new wrapper, a changed
+# extension): it is part of a course's content hash, so the next sync stores the new HTML
+# instead of keeping what an older renderer made from unchanged files.
+RENDER_VERSION = 2
 
 MODULE_FILE_RE = re.compile(r"^(\d+)-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 _SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -271,6 +276,49 @@ def sanitize_html(raw_html: str, links: LinkContext | None = None) -> str:
     return _A_TAG_RE.sub(_add_rel, cleaned)
 
 
+_TABLE_OPEN_RE = re.compile(r"<table\b")
+_TABLE_CLOSE_RE = re.compile(r"</table>")
+_CAPTION_RE = re.compile(r"<caption\b[^>]*>(.*?)</caption>", re.S)
+_CELL_RE = re.compile(r"<t[hd]\b[^>]*>(.*?)</t[hd]>", re.S)
+_ROW_RE = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.S)
+
+
+def _table_name(table_html: str) -> str:
+    """What a table is called for a screen reader's list of regions: its caption, else its
+    first row's cells ("Где искать, Что там есть"), in the course's own language."""
+    caption = _CAPTION_RE.search(table_html)
+    if caption:
+        name = html_to_text(caption.group(1))
+    else:
+        row = _ROW_RE.search(table_html)
+        cells = _CELL_RE.findall(row.group(1)) if row else []
+        name = ", ".join(filter(None, (html_to_text(cell) for cell in cells)))
+    name = " ".join(name.split())
+    return name if len(name) <= 120 else name[:119].rstrip() + "…"
+
+
+def wrap_tables(safe_html: str) -> str:
+    """Put every table of sanitised HTML in a scrolling region a keyboard can reach.
+
+    A wide table otherwise makes the whole page wider than a phone, which then zooms out.
+    The wrapper scrolls sideways; ``tabindex=0`` lets a keyboard user focus and scroll it
+    (WCAG 2.1.1) and ``role=region`` with a name says what it holds. Added after sanitising,
+    so authors still cannot write ``tabindex`` or ``role`` themselves. Nested tables get a
+    wrapper each: every opening gets one and every closing ends one, so the tags stay balanced.
+    """
+    if "<table" not in safe_html:
+        return safe_html
+
+    def opening(match: re.Match[str]) -> str:
+        end = _TABLE_CLOSE_RE.search(safe_html, match.end())
+        name = _table_name(safe_html[match.start():end.end() if end else len(safe_html)])
+        label = f' aria-label="{html.escape(name)}"' if name else ""
+        return f'<div class="table-scroll" role="region" tabindex="0"{label}><table'
+
+    wrapped = _TABLE_OPEN_RE.sub(opening, safe_html)
+    return _TABLE_CLOSE_RE.sub("</table></div>", wrapped)
+
+
 def _flatten_toc(tokens: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
     out: list[tuple[int, str, str]] = []
     for token in tokens:
@@ -296,7 +344,7 @@ def render_markdown(text: str, links: LinkContext | None = None) -> Rendered:
                             output_format="html")
     raw = md.convert(text)
     problems, fragments = _check_refs(raw, links)
-    safe = sanitize_html(raw, links)
+    safe = wrap_tables(sanitize_html(raw, links))
     headings = _flatten_toc(getattr(md, "toc_tokens", []))
     return Rendered(safe, headings, html_to_text(safe), problems, fragments)
 
@@ -378,7 +426,7 @@ def render_block(text: str, fmt: str = "moodle", course_slug: str | None = None)
     if fmt == "moodle":
         # Moodle's own "moodle auto-format": HTML allowed, and a line break (GIFT \n) shows.
         text = text.replace("\n", "<br>\n")
-    return sanitize_html(text, links)
+    return wrap_tables(sanitize_html(text, links))
 
 
 # Survives Markdown and the sanitiser as plain text, then becomes the blank of a

@@ -21,6 +21,7 @@ from app.services import catalog as catalog_service
 from app.services import dashboard as dashboard_service
 from app.services import enrolment as enrolment_service
 from app.services import progress
+from app.services import quiz_review
 from app.services.errors import (AttemptLimitReached, BadAttemptKey, BadResponses, KeyUsedElsewhere, NoQuiz,
                                  NotEnrolled, NotFound, UnknownQuestion)
 from app.services.transactions import commit_with_retry
@@ -162,19 +163,37 @@ def _render_module(page, errors=None, previous=None, status=200):
     quiz, user = None, _user()
     if page.has_quiz and user is not None and page.is_enrolled:
         quiz = attempt_service.quiz_view(user, page.module, page.status.best_score)
+    outline = _outline(page, user)
 
     def render():
         return render_template(
-            "learn/module.html", page=page, quiz=quiz, form=ActionForm(),
+            "learn/module.html", page=page, quiz=quiz, form=ActionForm(), outline=outline,
             errors=errors or {}, previous=previous or MultiDict(),
         )
 
     # Without a quiz form (a lesson, or a quiz the reader cannot take yet) the page shows only
-    # the module and whether the reader is enrolled and done: one page for all such readers.
-    # A quiz form carries the reader's attempts, score and attempt key: rendered for each.
+    # the module and whether the reader is enrolled and done, and for an enrolled reader the
+    # course outline with their own done marks: one page for all such readers, with a hole for
+    # the outline. A quiz form carries the reader's attempts, score and attempt key: rendered
+    # for each.
     shared = quiz is None and not errors and not previous and status == 200
     key = (page.module.id, page.is_enrolled, page.status.status == "done") if shared else None
-    return shared_page(key, render), status
+    parts = {"outline": outline} if page.is_enrolled else None
+    return shared_page(key, render, parts=parts), status
+
+
+def _outline(page, user):
+    """The course outline at the top of a module page, as a function giving its HTML: with the
+    learner's done marks when they are enrolled, kept with their data (learner_cache) so that
+    marking a module done shows on the next view; without marks for everyone else."""
+    def render(done) -> str:
+        return str(get_template_attribute("learn/_orientation.html", "outline")(page, done))
+
+    if user is None or not page.is_enrolled:
+        return cache(lambda: render(frozenset()))
+    return cache(lambda: learner_cache.kept(
+        ("module-outline", user.id, page.module.id, str(get_locale())), learner_cache.learner_stamp(user),
+        lambda: render(progress.done_module_ids(user, [row.id for row in page.outline]))))
 
 
 @bp.route("/courses/<slug>/<module_slug>/done", methods=["POST"])
@@ -196,6 +215,39 @@ def _active_module(slug: str, module_slug: str):
         return catalog_service.active_module(slug, module_slug)
     except NotFound:
         abort(404)
+
+
+@bp.route("/courses/<slug>/<module_slug>/review", methods=["POST"])
+@login_required
+def review_attempt(slug: str, module_slug: str):
+    """The summary before grading: which questions are answered, which are not, with the answers
+    carried on in hidden fields to the submission (or back to the questions). An answer that
+    cannot be read sends the learner back to the quiz, at its error summary."""
+    page = _module_page(slug, module_slug)
+    user = _user()
+    if not page.is_enrolled:
+        abort(403)
+    quiz = attempt_service.quiz_view(user, page.module, page.status.best_score) if page.has_quiz else None
+    if quiz is None:
+        abort(404)
+    if not (request.form.get("attempt_key") or "").strip():
+        abort(400)
+    questions = [item.question for item in quiz.items]
+    summary = quiz_review.review_answers(
+        quiz.items, attempt_service.responses_from_form(questions, request.form), request.form)
+    if summary.errors:
+        return _render_module(page, errors=summary.errors, previous=request.form, status=400)
+    return render_template("learn/review.html", page=page, quiz=quiz, summary=summary, form=ActionForm())
+
+
+@bp.route("/courses/<slug>/<module_slug>/quiz", methods=["POST"])
+@login_required
+def edit_answers(slug: str, module_slug: str):
+    """Back from the summary to the questions, with the answers given so far filled in."""
+    page = _module_page(slug, module_slug)
+    if not page.is_enrolled:
+        abort(403)
+    return _render_module(page, previous=request.form)
 
 
 @bp.route("/courses/<slug>/<module_slug>/attempts", methods=["POST"])

@@ -315,6 +315,8 @@ class ModulePage:
     status: progress.ModuleStatus
     has_quiz: bool
     last_attempt: Attempt | None
+    outline: tuple[Row, ...] = ()  # the course's active modules in order: id, slug, title, minutes...
+    position: int = 1  # this module's place in the outline, from 1
 
     @property
     def is_enrolled(self) -> bool:
@@ -382,6 +384,7 @@ def module_page(user: User | None, slug: str, module_slug: str) -> ModulePage:
         outline[index - 1] if index > 0 else None,
         outline[index + 1] if index + 1 < len(outline) else None,
         enrolment, progress.status_of(module, row), bool(outline[index].has_quiz), last,
+        tuple(outline), index + 1,
     )
 
 

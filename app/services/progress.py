@@ -222,6 +222,15 @@ def module_statuses(user: User | None, course: Course) -> list[ModuleStatus]:
     return [status_of(m, rows.get(m.id)) for m in modules]
 
 
+def done_module_ids(user: User, module_ids: list[int]) -> frozenset[int]:
+    """Which of these modules the learner has done: the marks of a module page's course outline,
+    in one query (the page keeps them with the learner's data, learner_cache)."""
+    return frozenset(db.session.scalars(
+        select(ModuleProgress.module_id).where(
+            ModuleProgress.user_id == user.id, ModuleProgress.module_id.in_(module_ids or [-1]),
+            ModuleProgress.done_at.is_not(None))))
+
+
 def modules_with_quiz(module_ids: list[int]) -> set[int]:
     """Which of these modules have an active quiz question: one query for a whole course page."""
     return set(db.session.scalars(

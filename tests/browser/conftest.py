@@ -117,3 +117,10 @@ def assert_accessible(axe):
         assert not violations, f"axe found violations on {label or page.url}:\n{details}"
 
     return check
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Where the run put its screenshots of the main pages (test_phone_browser.py), for a reviewer."""
+    folder = getattr(config, "sabak_screenshots", None)
+    if folder is not None:
+        terminalreporter.write_line(f"Screenshots of the main pages: {folder}")

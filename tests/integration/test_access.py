@@ -41,6 +41,8 @@ ENDPOINT_ACCESS = {
     "learn.leave": LOGIN,
     "learn.mark_done": LOGIN,
     "learn.submit_attempt": LOGIN,
+    "learn.review_attempt": LOGIN,
+    "learn.edit_answers": LOGIN,
     "learn.join_link": LOGIN,
     "api.cohort_progress": INSTRUCTOR,
     "ledger.index": LOGIN,

@@ -120,8 +120,19 @@ def world(app, tmp_path):
         "name": "credentials-v2.jsonld",
         # A password-reset link is a secret sent to its owner: the sweep tries one that is not.
         "token": "not-a-real-reset-token",
+        "institution_id": _institution_id(),
     }
     return values
+
+
+def _institution_id() -> int:
+    """An institution for the admin's institution pages (the sweep's value for <institution_id>)."""
+    from app.models.people import InstitutionKind, Region
+    from app.services import institutions
+
+    institution = institutions.add_institution("Библиотека для проверки доступа", InstitutionKind.LIBRARY, Region.BISHKEK)
+    db.session.commit()
+    return institution.id
 
 
 # What a plausible attacker would post to each form: valid values, so that a missing check shows
@@ -136,6 +147,7 @@ FORM_DATA = {
     "teach.new_cohort": {"name": "Intruder cohort", "term": "", "institution": "0"},
     "learn.join_cohort": {"code": "{join_code}"},
     "learn.submit_attempt": {"attempt_key": "intruder-1"},
+    "learn.review_attempt": {"attempt_key": "intruder-1"},
     "ledger.external": {"title": "Intruder", "provider": "x", "activity_date": "2026-01-01", "hours": "2"},
     "auth.profile": {"name": "Intruder", "locale": "en", "institution": "0"},
     "auth.create_token": {"token_name": "intruder"},

@@ -190,3 +190,23 @@ def test_tracks_are_synced_and_a_broken_tracks_file_changes_nothing(tmp_path):
     assert not report.ok and report.failed == ["tracks.yml"]
     db.session.expire_all()
     assert db.session.scalar(select(Track)).retired_at is None
+
+
+def test_a_new_renderer_re_renders_stored_lessons_of_unchanged_files(app, tmp_path, monkeypatch):
+    """Module HTML is stored at sync, and a sync skips a course whose content hash is unchanged:
+    the renderer's version is part of the hash, so HTML made by an older renderer is replaced."""
+    from app.curriculum import loader
+    from app.models import Module
+
+    folder = factories.write_course(tmp_path / "courses", modules={
+        "01-intro.md": factories.LESSON + "\n| Где искать | Что там есть |\n|---|---|\n| Каталог | Книги |\n"})
+    assert sync_all([folder], commit=db.session.commit, rollback=db.session.rollback).ok
+    module = db.session.scalar(select(Module).where(Module.slug == "intro"))
+    assert 'class="table-scroll"' in module.body_html
+    module.body_html = module.body_html.replace('<div class="table-scroll"', "<div")  # an older renderer's
+    db.session.commit()
+    assert sync_all([folder], commit=db.session.commit, rollback=db.session.rollback).ok
+    assert 'class="table-scroll"' not in db.session.get(Module, module.id).body_html  # unchanged: skipped
+    monkeypatch.setattr(loader, "RENDER_VERSION", loader.RENDER_VERSION + 1)
+    assert sync_all([folder], commit=db.session.commit, rollback=db.session.rollback).ok
+    assert 'class="table-scroll"' in db.session.get(Module, module.id).body_html
