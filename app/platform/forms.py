@@ -13,6 +13,7 @@ from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
 from flask_wtf import FlaskForm
+from wtforms import DecimalField as _WTFormsDecimalField
 
 
 class _SabakCatalog:
@@ -34,6 +35,18 @@ class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return CATALOG
+
+
+class DecimalField(_WTFormsDecimalField):
+    """WTForms' DecimalField, refusing what Python's Decimal reads but no form means: "NaN",
+    "sNaN", "Infinity". Compared with a range, such a value raised instead of failing validation
+    (a signalling NaN made the external-learning form a 500); here it is a field error."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))
 
 
 LIBRARY_MESSAGES = (

@@ -313,3 +313,15 @@ def test_every_address_answers_an_unsupported_method_with_405_and_allow(app, cli
 def test_options_keeps_flasks_answer(client):
     response = client.open("/login", method="OPTIONS")
     assert response.status_code == 200 and "POST" in response.headers["Allow"]
+
+
+@pytest.mark.parametrize("value", ["NaN", "sNaN", "-Infinity", "inf"])
+def test_number_fields_refuse_what_decimal_reads_but_no_form_means(client, auth, value):
+    """The hours of external learning: a field error, not a 500, and nothing stored."""
+    auth.login(role="learner")
+    page = client.get("/credentials/external").get_data(as_text=True)
+    response = client.post("/credentials/external", data={
+        "title": "Семинар", "provider": "Библиотека", "activity_date": "2026-01-10", "hours": value,
+        "csrf_token": csrf_token_from(page)})
+    assert response.status_code in (200, 400)
+    assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 0
