@@ -132,3 +132,16 @@ def test_the_api_still_lists_each_course(client, courses):
     listed = client.get("/api/v1/courses").get_json()["courses"]
     assert sorted(c["slug"] for c in listed) == ["alone-en", "alone-ru", "il-en", "il-ky", "il-ru"]
     assert {c["group"] for c in listed if c["slug"].startswith("il-")} == {"il-ru"}
+
+
+def test_a_new_translation_joins_its_group_at_the_next_view(client, courses, tmp_path):
+    """The grouping is kept per curriculum revision: a sync that adds a version shows on the next view."""
+    ky = client.get("/courses", headers={"Accept-Language": "ky"}).get_data(as_text=True)
+    alone = next(c for c in cards(ky) if "/courses/alone-ru" in c)
+    assert languages(alone) == ["ru"]
+    folder = _course(tmp_path, "alone-ky", "ky", "Автордук укук", "Кыргызча гана.", "Лицензиялар.", "alone-ru")
+    assert sync_all([folder], commit=db.session.commit, rollback=db.session.rollback).ok
+    ky = client.get("/courses", headers={"Accept-Language": "ky"}).get_data(as_text=True)
+    group = next(c for c in cards(ky) if "/courses/alone-ky" in c)
+    assert ">Автордук укук</a></h2>" in group and languages(group) == ["ky", "ru"]
+    assert len(cards(ky)) == 3
