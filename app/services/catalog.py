@@ -130,6 +130,13 @@ def course_groups() -> _Groups:
 
 def _group_state(group: CourseGroup, prefer: str, counts: dict[int, int], mine: dict[int, Row]):
     """(shown, links, taken, module count, status, done) of a group's card for a learner's rows."""
+    shown, taken, count, status, done = _group_key_parts(group, prefer, counts, mine)
+    return shown, group.languages(prefer), taken, count, status, done
+
+
+def _group_key_parts(group: CourseGroup, prefer: str, counts: dict[int, int], mine: dict[int, Row]):
+    """(shown, taken, module count, status, done): what group_card_key names. The version taken is
+    the learner's furthest (_STATUS_RANK), the reader's language first among equals."""
     shown = group.shown(prefer)
     taken, row = None, None
     for v in group.versions:
@@ -138,7 +145,7 @@ def _group_state(group: CourseGroup, prefer: str, counts: dict[int, int], mine: 
                               or (v.language == prefer and _status(r) == _status(row))):
             taken, row = v, r
     status, done = _status_and_done(row)
-    return shown, group.languages(prefer), taken, counts.get((taken or shown).id, 0), status, done
+    return shown, taken, counts.get((taken or shown).id, 0), status, done
 
 
 @dataclass
@@ -320,7 +327,7 @@ def kept_cards(user: User | None, locale: str) -> bytes | None:
         counts = curriculum.module_counts()
         for n in {found.by_course[cid] for cid in mine if cid in found.by_course}:  # else no longer published
             place = places[n]
-            shown, _links, taken, count, status, done = _group_state(found.groups[n], locale, counts, mine)
+            shown, taken, count, status, done = _group_key_parts(found.groups[n], locale, counts, mine)
             key = group_card_key(shown.id, taken.id if taken is not None else None, count, status, done)
             piece = pieces[place] = _card_piece(curriculum, locale, key)
             if piece is None:
