@@ -321,17 +321,29 @@ def kept_cards(user: User | None, locale: str) -> bytes | None:
     pieces = list(everyone)
     mine = _mine(user)
     if mine:
-        found = course_groups()
-        places = curriculum.fragment(("catalog-places", locale),
-                                     lambda: {n: place for place, n in enumerate(order)})
-        counts = curriculum.module_counts()
-        for n in {found.by_course[cid] for cid in mine if cid in found.by_course}:  # else no longer published
-            place = places[n]
-            shown, taken, count, status, done = _group_key_parts(found.groups[n], locale, counts, mine)
-            key = group_card_key(shown.id, taken.id if taken is not None else None, count, status, done)
+        index = curriculum.fragment(("catalog-index", locale), lambda: _catalog_index(curriculum, order))
+        shared: dict[int, CourseGroup] = {}  # the reader's groups with several versions, by place
+        for course_id, row in mine.items():
+            entry = index.get(course_id)
+            if entry is None:  # no longer published
+                continue
+            place, group, count = entry
+            if group is None:  # the course has no translation: the card's key comes straight from the row
+                key = group_card_key(course_id, course_id, count, *_status_and_done(row))
+            else:
+                shared[place] = group
+                continue
             piece = pieces[place] = _card_piece(curriculum, locale, key)
             if piece is None:
                 return None
+        if shared:
+            counts = curriculum.module_counts()
+            for place, group in shared.items():
+                shown, taken, count, status, done = _group_key_parts(group, locale, counts, mine)
+                key = group_card_key(shown.id, taken.id if taken is not None else None, count, status, done)
+                piece = pieces[place] = _card_piece(curriculum, locale, key)
+                if piece is None:
+                    return None
     if None in pieces:  # a card of someone else's course not found yet
         found, counts = course_groups(), curriculum.module_counts()
         for place, n in enumerate(order):
@@ -342,6 +354,14 @@ def kept_cards(user: User | None, locale: str) -> bytes | None:
                 if piece is None:
                     return None
     return b"".join(pieces)
+
+
+def _catalog_index(curriculum, order: tuple[int, ...]) -> dict[int, tuple[int, CourseGroup | None, int]]:
+    """Every published course's (place in ``order``, its group or None when it has no other
+    version, active modules): what kept_cards needs for a reader's own course, in one lookup."""
+    groups, counts = course_groups().groups, curriculum.module_counts()
+    return {v.id: (place, groups[n] if len(groups[n].versions) > 1 else None, counts.get(v.id, 0))
+            for place, n in enumerate(order) for v in groups[n].versions}
 
 
 def _catalog_order(curriculum, locale: str) -> tuple[int, ...]:
