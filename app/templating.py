@@ -8,9 +8,11 @@ from functools import cache, lru_cache
 
 from babel.numbers import format_decimal
 from flask import Flask, current_app, g, request, session
-from flask_babel import format_date, format_datetime, get_locale, get_timezone, get_translations, gettext, ngettext
+from flask_babel import get_locale, get_timezone, get_translations, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+
+from app import localformat
 
 LANGUAGE_NAMES = {"ru": "Русский", "ky": "Кыргызча", "en": "English"}
 TRACK_LABELS = {
@@ -129,11 +131,11 @@ def register(app: Flask) -> None:
 
     @app.template_filter("datetime")
     def datetime_filter(value: datetime | None, fmt: str = "medium") -> str:
-        return _formatted(format_datetime, value, fmt, str(get_locale()), str(get_timezone())) if value else ""
+        return _formatted(localformat.format_datetime, value, fmt, str(get_locale()), str(get_timezone())) if value else ""
 
     @app.template_filter("date")
     def date_filter(value: datetime | None, fmt: str = "long") -> str:
-        return _formatted(format_date, value, fmt, str(get_locale()), str(get_timezone())) if value else ""
+        return _formatted(localformat.format_date, value, fmt, str(get_locale()), str(get_timezone())) if value else ""
 
     @app.template_filter("language_name")
     def language_name(code: str) -> str:
@@ -330,11 +332,11 @@ def two_decimals(value: float | None) -> str:
 
 
 @lru_cache(maxsize=8192)
-def _formatted(format_function, value: datetime, fmt: str, _locale: str, _zone: str) -> str:
-    """A date or time in the reader's language and zone (the key's last two parts, which
-    Flask-Babel reads itself), remembered: Babel takes about 40 µs a date, and a dashboard or an
-    attempt list shows the same few dates to the same learner on every view."""
-    return format_function(value, fmt)
+def _formatted(format_function, value: datetime, fmt: str, locale: str, zone: str) -> str:
+    """A date or time in the reader's language and zone (app.localformat), remembered: Babel takes
+    about 40 µs a date, and a dashboard or an attempt list shows the same few dates to the same
+    learner on every view."""
+    return format_function(value, fmt, locale, zone)
 
 
 @lru_cache(maxsize=8192)
@@ -342,4 +344,4 @@ def _format_tenths(value: float, locale: str) -> str:
     """Babel's formatting, remembered: a 200-learner progress matrix formats 200 averages, and at
     about 40 µs a call Babel was a sixth of the page's time. Values are rounded to tenths, so
     the cache holds few distinct keys (hours and percentages)."""
-    return format_decimal(value, format="#,##0.#", locale=locale)
+    return localformat.format_tenths(value, locale)

@@ -49,9 +49,13 @@ SCHEMAS: dict[str, Any] = {
         "slug": {"type": "string"}, "title": {"type": "string"}, "language": {"type": "string"},
         "summary": {"type": "string"}, "audience": {"type": "string"}, "track": _nullable("string"),
         "hours": {"type": "number"}, "pass_mark": {"type": "integer"}, "module_count": {"type": "integer"},
-        "translation_of": _nullable("string"), "my_status": _ref("EnrolmentStatus"),
+        "translation_of": _nullable("string"),
+        "group": {"type": "string", "description": "The course group: the original's slug, shared by a course and "
+                  "its translations (one course for credit; the catalog page shows one card per group). "
+                  "The list itself stays one entry per course."},
+        "my_status": _ref("EnrolmentStatus"),
     }, required=["slug", "title", "language", "summary", "audience", "track", "hours", "pass_mark",
-                 "module_count", "translation_of"]),
+                 "module_count", "translation_of", "group"]),
     "CourseList": _obj({"courses": {"type": "array", "items": _ref("CourseSummary")}}),
     "ModuleEntry": _obj({
         "slug": {"type": "string"}, "position": {"type": "integer"}, "title": {"type": "string"},

@@ -36,6 +36,7 @@ def course_card(card: CourseCard, authenticated: bool) -> dict[str, Any]:
         "slug": c.slug, "title": c.title, "language": c.language, "summary": c.summary,
         "audience": c.audience, "track": c.track, "hours": float(c.hours or 0),
         "pass_mark": c.pass_mark, "module_count": card.module_count, "translation_of": c.translation_of,
+        "group": c.translation_of or c.slug,  # the course for credit its translations share (credit.course_key)
     }
     if authenticated:
         data["my_status"] = card.status

@@ -12,8 +12,9 @@ from datetime import date, datetime, time, timezone
 from importlib import resources
 
 import segno
-from babel.dates import format_date
 from babel.numbers import format_decimal
+
+from app.localformat import format_date
 from fpdf import FPDF
 
 LABELS: dict[str, dict[str, str]] = {
@@ -157,7 +158,7 @@ def _fit_lines(pdf: FPDF, text: str, width: float, max_lines: int) -> float:
 
 def _draw_footer(pdf: FPDF, labels: dict, issued_on: date, issuer: str, code: str,
                  language: str) -> None:
-    rows = [(labels["issued_on"], format_date(issued_on, "long", locale=language)),
+    rows = [(labels["issued_on"], format_date(issued_on, "long", language)),
             (labels["issuer"], issuer), (labels["code"], code)]
     y = 160
     for label, value in rows:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from fpdf import FPDF
 
+from app.localformat import format_date, format_tenths
+
 FONTS = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVu"
 
@@ -23,11 +25,12 @@ class TranscriptRow:
 
 
 def render_transcript_pdf(*, holder_name: str, rows: list[TranscriptRow], totals: list[tuple[str, float]],
-                          labels: dict[str, str], issued_on: date) -> bytes:
+                          labels: dict[str, str], issued_on: date, language: str = "en") -> bytes:
     """A4 portrait: heading, one line per ledger entry, then totals.
 
     ``labels`` holds the already-translated words: title, holder, date, activity, provider,
-    track, hours, status, totals, generated. The font is the embedded DejaVu Sans, so Cyrillic and
+    track, hours, status, totals, generated. Dates and hours are written as readers of
+    ``language`` write them (app.localformat). The font is the embedded DejaVu Sans, so Cyrillic and
     Kyrgyz letters print as typed.
     """
     pdf = FPDF(orientation="P", unit="mm", format="A4")
@@ -40,20 +43,21 @@ def render_transcript_pdf(*, holder_name: str, rows: list[TranscriptRow], totals
     pdf.cell(0, 10, labels["title"], new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 11)
     pdf.cell(0, 7, f"{labels['holder']}: {holder_name}", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(0, 7, f"{labels['generated']}: {issued_on.isoformat()}", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 7, f"{labels['generated']}: {format_date(issued_on, 'long', language)}", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
-    widths = (22, 62, 38, 26, 12, 30)  # status is wide enough for "revoked on 2026-12-07"
+    widths = (22, 62, 38, 26, 12, 30)  # status is wide enough for "revoked on 07.12.2026"
     pdf.set_font(FONT, "B", 9)
     for width, key in zip(widths, ("date", "activity", "provider", "track", "hours", "status")):
         pdf.cell(width, 7, labels[key], border="B")
     pdf.ln()
     pdf.set_font(FONT, "", 9)
     for row in rows:
-        cells = (row.activity_date.isoformat(), row.title, row.provider, row.track, f"{row.hours:g}", row.status)
+        cells = (format_date(row.activity_date, "short", language), row.title, row.provider, row.track,
+                 format_tenths(row.hours, language), row.status)
         for width, text in zip(widths, cells):
             pdf.cell(width, 6, _fit(pdf, text, width - 1))
         pdf.ln()
-        # A status too long for its column ("revoked on 2026-12-07" in Kyrgyz) is cut there, so
+        # A status too long for its column ("revoked on 07.12.2026" in Kyrgyz) is cut there, so
         # it is written out in full below the row, with the note.
         status_cut = pdf.get_string_width(row.status) > widths[-1] - 1
         note = " ".join(part for part in (row.status + "." if status_cut else "", row.note) if part)
@@ -67,7 +71,7 @@ def render_transcript_pdf(*, holder_name: str, rows: list[TranscriptRow], totals
     pdf.cell(0, 7, labels["totals"], new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 10)
     for label, hours in totals:
-        pdf.cell(0, 6, f"{label}: {hours:g}", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 6, f"{label}: {format_tenths(hours, language)}", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 

@@ -92,7 +92,7 @@ def catalog():
     args, user, locale = request.args, _user(), str(get_locale())
 
     def render():
-        page = catalog_service.catalog(
+        page = catalog_service.group_catalog(
             user, query=args.get("q", ""), language=args.get("language", ""),
             audience=args.get("audience", ""), track=args.get("track", ""), prefer_language=locale,
         )

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 from flask import Response, abort, flash, jsonify, redirect, render_template, send_file, url_for
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
@@ -13,6 +15,7 @@ from app.credentials import jsonld
 from app.credentials.pdf import render_certificate_pdf
 from app.credentials.transcript import TranscriptRow, render_transcript_pdf
 from app.extensions import db
+from app.localformat import format_date, format_tenths
 from app.ledger import bp
 from app.ledger.forms import ExternalLearningForm
 from app.models.base import utcnow
@@ -31,15 +34,28 @@ def _status_label(status: str) -> str:
 def _entry_status(entry) -> str:
     """The status as the transcript says it: a revoked entry with its date."""
     if entry.status == "revoked" and entry.revoked_at:
-        return _("revoked on %(date)s", date=entry.revoked_at.date().isoformat())
+        return _("revoked on %(date)s", date=_short_date(entry.revoked_at))
     return _status_label(entry.status)
+
+
+def _short_date(value) -> str:
+    """A date (or an ISO date as JSON keeps it) in the reader's short form, for the transcript's texts."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    if value is None:
+        return ""
+    return format_date(value, "short", str(get_locale()), str(get_timezone()))
 
 
 def _merged_note(entry) -> str:
     """What duplicate credit of other language versions was folded into this entry."""
     parts = [_("“%(title)s” (%(language)s, %(hours)s h, %(date)s)", title=m.get("title", ""),
                language=LANGUAGE_NAMES.get(m.get("language"), m.get("language") or ""),
-               hours=f"{float(m.get('hours') or 0):g}", date=m.get("activity_date", ""))
+               hours=format_tenths(float(m.get("hours") or 0), str(get_locale())),
+               date=_short_date(m.get("activity_date")))
              for m in entry.merged_from or []]
     if not parts:
         return ""
@@ -117,6 +133,8 @@ def transcript_csv():
     board = ledger.ledger_for(current_user)
     out = io.StringIO()
     out.write("\ufeff")  # Excel reads Cyrillic correctly only with the BOM
+    # The date and hours columns are data for a spreadsheet, the same in every language (ISO
+    # dates, a dot for decimals), like the reports' CSVs; the texts (status, note) are the reader's.
     writer = csv.writer(out)
     writer.writerow([_("Date"), _("Activity"), _("Organised by"), _("Track"), _("Hours"), _("Status"), _("Note")])
     for row in _transcript_rows(board):
@@ -137,7 +155,8 @@ def transcript_pdf():
               "activity": _("Activity"), "provider": _("Organised by"), "track": _("Track"), "hours": _("Hours"),
               "status": _("Status"), "totals": _("Approved hours"), "generated": _("Generated")}
     data = render_transcript_pdf(holder_name=current_user.name, rows=_transcript_rows(board), totals=_totals(board),
-                                 labels=labels, issued_on=utcnow().date())
+                                 labels=labels, issued_on=utcnow().date(),
+                                 language=str(get_locale()))
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": 'inline; filename="sabak-transcript.pdf"'})
 
@@ -168,7 +187,7 @@ def certificate_pdf(code: str):
     cert = _certificate(code)
     note = None
     if cert.is_revoked:
-        revoked_on = cert.revoked_at.date().isoformat()
+        revoked_on = _short_date(cert.revoked_at)
         note = (_("REVOKED on %(date)s: %(reason)s", date=revoked_on, reason=cert.revoke_reason or "")
                 if _may_see_reason(cert) else _("REVOKED on %(date)s", date=revoked_on))
     data = render_certificate_pdf(

@@ -50,9 +50,181 @@ class Catalog:
     tracks: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class CourseGroup:
+    """A course and its translations: one course for credit (app.services.credit), one card in the
+    catalog. ``versions`` are the published ones, in the fixed order ru, ky, en."""
+
+    key: str  # the original's slug (credit.course_key)
+    versions: tuple[Row, ...]
+
+    def version(self, language: str) -> Row | None:
+        return next((v for v in self.versions if v.language == language), None)
+
+    def shown(self, prefer: str) -> Row:
+        """The version whose title and summary the card shows: the reader's language when there
+        is one, else the original (when published), else the first in the fixed order."""
+        return self.version(prefer) or next((v for v in self.versions if v.slug == self.key), self.versions[0])
+
+    def languages(self, prefer: str) -> tuple[Row, ...]:
+        """The versions as the card lists them: the reader's language first, then the fixed order."""
+        return tuple(sorted(self.versions, key=lambda v: v.language != prefer))
+
+
+@dataclass
+class GroupCard:
+    """One course group's card in the catalog page (the API stays per course: CourseCard)."""
+
+    group: CourseGroup
+    course: Row  # the version shown (title, summary, link)
+    links: tuple[Row, ...]  # every version, as listed
+    taken: Row | None  # the version the learner takes, if any
+    module_count: int  # of the version taken, else of the one shown
+    status: str
+    done_count: int = 0
+    hit_title: str | None = None
+    snippet: str | None = None
+    hit_language: str | None = None
+
+    @property
+    def fragment_key(self) -> tuple | None:
+        if self.snippet:
+            return None
+        return group_card_key(self.course.id, self.taken.id if self.taken is not None else None,
+                              self.module_count, self.status, self.done_count)
+
+
+def group_card_key(shown_id: int, taken_id: int | None, module_count: int, status: str, done_count: int) -> tuple:
+    """What a group's card shows besides the language and the group (fixed per curriculum revision)."""
+    return ("group-card", shown_id, taken_id, module_count, status, done_count)
+
+
+# Which version a learner "takes" when they have rows in several: a finished one first (the group
+# is one course for credit), then one in progress, then one left.
+_STATUS_RANK = {"completed": 0, "enrolled": 1, "left": 2}
+
+
+@dataclass(frozen=True)
+class _Groups:
+    groups: tuple[CourseGroup, ...]
+    by_course: dict[int, int]  # course id -> index in ``groups``
+
+
+def _course_groups(curriculum) -> _Groups:
+    """Every published course grouped with its translations, once per curriculum revision."""
+    from app.services.credit import LANGUAGE_ORDER
+
+    rank = {code: n for n, code in enumerate(LANGUAGE_ORDER)}
+    members: dict[str, list[Row]] = {}
+    for c in curriculum.courses().values():
+        members.setdefault(c.translation_of or c.slug, []).append(c)
+    groups = tuple(CourseGroup(key, tuple(sorted(rows, key=lambda v: (rank.get(v.language, len(rank)), v.language))))
+                   for key, rows in members.items())
+    return _Groups(groups, {v.id: n for n, g in enumerate(groups) for v in g.versions})
+
+
+def course_groups() -> _Groups:
+    curriculum = curriculum_cache.current()
+    return curriculum.fragment(("catalog-groups",), lambda: _course_groups(curriculum))
+
+
+def _group_state(group: CourseGroup, prefer: str, counts: dict[int, int], mine: dict[int, Row]):
+    """(shown, links, taken, module count, status, done) of a group's card for a learner's rows."""
+    shown, taken, count, status, done = _group_key_parts(group, prefer, counts, mine)
+    return shown, group.languages(prefer), taken, count, status, done
+
+
+def _group_key_parts(group: CourseGroup, prefer: str, counts: dict[int, int], mine: dict[int, Row]):
+    """(shown, taken, module count, status, done): what group_card_key names. The version taken is
+    the learner's furthest (_STATUS_RANK), the reader's language first among equals."""
+    shown = group.shown(prefer)
+    taken, row = None, None
+    for v in group.versions:
+        r = mine.get(v.id)
+        if r is not None and (row is None or _STATUS_RANK[_status(r)] < _STATUS_RANK[_status(row)]
+                              or (v.language == prefer and _status(r) == _status(row))):
+            taken, row = v, r
+    status, done = _status_and_done(row)
+    return shown, taken, counts.get((taken or shown).id, 0), status, done
+
+
+@dataclass
+class GroupCatalog:
+    cards: list[GroupCard]
+    query: str
+    language: str
+    audience: str
+    track: str
+    tracks: list[str] = field(default_factory=list)
+
+
+def group_catalog(user: User | None, *, query: str = "", language: str = "", audience: str = "", track: str = "",
+                  prefer_language: str = "") -> GroupCatalog:
+    """The catalog page: one card per course group (a course and its translations), for the
+    groups with a version matching the filters, searched and ranked like ``catalog``.
+
+    A card shows the version in the filtered language, else in ``prefer_language`` (the reader's),
+    else the original. Without a search, groups with a version in that language come first.
+    The grouping is made once per curriculum revision (course_groups)."""
+    curriculum = curriculum_cache.current()
+    found = course_groups()
+    prefer = language if language in LANGUAGES else prefer_language
+    matching = {found.by_course[c.id] for c in _filtered(curriculum, language, audience, track)}
+    hits: dict[int, object] = {}
+    query = " ".join(query.split())[:200]
+    if query:
+        from app.services import search
+
+        ranked = search.search_courses(query, language=language if language in LANGUAGES else None)
+        for h in ranked:
+            n = found.by_course.get(h.course_id)
+            if n in matching and n not in hits:
+                hits[n] = h
+        places = list(hits)
+    else:
+        places = _group_order(found.groups, sorted(matching), prefer)
+    mine = _mine(user) if places else {}
+    counts = curriculum.module_counts()
+    cards = []
+    for n in places:
+        card = GroupCard(found.groups[n], *_group_state(found.groups[n], prefer, counts, mine))
+        hit = hits.get(n)
+        if hit is not None:
+            card.hit_title = hit.title if hit.module_id else None
+            card.snippet = hit.snippet
+            hit_course = curriculum.course_by_id(hit.course_id)
+            card.hit_language = hit_course.language if hit_course is not None else None
+        cards.append(card)
+    tracks = sorted({c.track for c in curriculum.courses().values() if c.track})
+    return GroupCatalog(cards, query, language, audience, track, tracks)
+
+
+def _group_order(groups: tuple[CourseGroup, ...], places: list[int], prefer: str) -> list[int]:
+    """Groups with a version in ``prefer`` first, then by the shown version's language and title
+    (the order of the courses before they were grouped)."""
+    from app.services.credit import LANGUAGE_ORDER
+
+    rank = {code: n for n, code in enumerate(LANGUAGE_ORDER)}
+
+    def key(n):
+        shown = groups[n].shown(prefer)
+        return (shown.language != prefer, rank.get(shown.language, len(rank)), shown.title)
+    return sorted(places, key=key)
+
+
+def _filtered(curriculum, language: str, audience: str, track: str) -> list[Row]:
+    """Published courses matching the filters, in the copy's order (language, then title)."""
+    return [
+        c for c in curriculum.courses().values()
+        if (language not in LANGUAGES or c.language == language)
+        and (audience not in AUDIENCES or c.audience in ({audience, "all"} if audience != "all" else {"all"}))
+        and (not track or c.track == track)
+    ]
+
+
 def catalog(user: User | None, *, query: str = "", language: str = "", audience: str = "", track: str = "",
             prefer_language: str = "") -> Catalog:
-    """Published courses matching the filters (and the search words, ranked), with the learner's status.
+    """Per course, as the API lists them (the page shows groups: ``group_catalog``). Published courses matching the filters (and the search words, ranked), with the learner's status.
 
     Without a search, courses in ``prefer_language`` (the reader's interface language) come first.
     The courses, their module counts and the tracks come from the worker's copy of the curriculum
@@ -60,12 +232,7 @@ def catalog(user: User | None, *, query: str = "", language: str = "", audience:
     """
     curriculum = curriculum_cache.current()
     published = list(curriculum.courses().values())  # ordered by language, then title
-    courses = [
-        c for c in published
-        if (language not in LANGUAGES or c.language == language)
-        and (audience not in AUDIENCES or c.audience in ({audience, "all"} if audience != "all" else {"all"}))
-        and (not track or c.track == track)
-    ]
+    courses = _filtered(curriculum, language, audience, track)
     hits = {}
     query = " ".join(query.split())[:200]
     if query:
@@ -138,14 +305,14 @@ def _mine(user: User | None) -> dict[int, Row]:
 
 def kept_cards(user: User | None, locale: str) -> bytes | None:
     """The unfiltered catalog's cards for this reader (in ``locale``, which is also the preferred
-    language of the order), joined from their kept pieces as UTF-8 (kept that way beside the
-    text, for the kept page's bytes); None when one is not kept yet.
+    language of the order and of each card), joined from their kept pieces as UTF-8 (kept that
+    way beside the text, for the kept page's bytes); None when one is not kept yet.
 
     What the kept catalog page fills its hole with (app.templating.shared_page). Only the cards
-    of the reader's own courses differ from everyone else's: every card as a visitor sees it is
-    kept in order with the curriculum, and only the reader's own few are looked up by key,
-    instead of building a CourseCard apiece (with the filters and the sort) as ``catalog`` does,
-    or even a key apiece (bench/README.md). The order is ``catalog``'s without filters."""
+    of the reader's own course groups differ from everyone else's: every card as a visitor sees
+    it is kept in order with the curriculum, and only the reader's own few are looked up by key,
+    instead of building a GroupCard apiece (with the filters and the sort) as ``group_catalog``
+    does, or even a key apiece (bench/README.md). The order is ``group_catalog``'s without filters."""
     curriculum = curriculum_cache.current()
     order = curriculum.fragment(("catalog-order", locale), lambda: _catalog_order(curriculum, locale))
     # Every card as a visitor sees it, in order; each is filled in the first time its piece is
@@ -154,34 +321,59 @@ def kept_cards(user: User | None, locale: str) -> bytes | None:
     pieces = list(everyone)
     mine = _mine(user)
     if mine:
-        places = curriculum.fragment(("catalog-places", locale),
-                                     lambda: {course_id: place for place, (course_id, _n) in enumerate(order)})
+        index = curriculum.fragment(("catalog-index", locale), lambda: _catalog_index(curriculum, order))
+        shared: dict[int, CourseGroup] = {}  # the reader's groups with several versions, by place
         for course_id, row in mine.items():
-            place = places.get(course_id)
-            if place is None:  # no longer published
+            entry = index.get(course_id)
+            if entry is None:  # no longer published
                 continue
-            piece = pieces[place] = _card_piece(curriculum, locale, course_id, order[place][1], row)
+            place, group, count = entry
+            if group is None:  # the course has no translation: the card's key comes straight from the row
+                key = group_card_key(course_id, course_id, count, *_status_and_done(row))
+            else:
+                shared[place] = group
+                continue
+            piece = pieces[place] = _card_piece(curriculum, locale, key)
             if piece is None:
                 return None
+        if shared:
+            counts = curriculum.module_counts()
+            for place, group in shared.items():
+                shown, taken, count, status, done = _group_key_parts(group, locale, counts, mine)
+                key = group_card_key(shown.id, taken.id if taken is not None else None, count, status, done)
+                piece = pieces[place] = _card_piece(curriculum, locale, key)
+                if piece is None:
+                    return None
     if None in pieces:  # a card of someone else's course not found yet
-        for place, (course_id, count) in enumerate(order):
+        found, counts = course_groups(), curriculum.module_counts()
+        for place, n in enumerate(order):
             if pieces[place] is None:
-                piece = pieces[place] = everyone[place] = _card_piece(curriculum, locale, course_id, count, None)
+                shown = found.groups[n].shown(locale)
+                key = group_card_key(shown.id, None, counts.get(shown.id, 0), "not-enrolled", 0)
+                piece = pieces[place] = everyone[place] = _card_piece(curriculum, locale, key)
                 if piece is None:
                     return None
     return b"".join(pieces)
 
 
-def _catalog_order(curriculum, locale: str) -> tuple[tuple[int, int], ...]:
-    """(course id, active modules) of every published course, in the unfiltered catalog's order."""
-    counts = curriculum.module_counts()
-    return tuple((c.id, counts.get(c.id, 0)) for c in _in_catalog_order(curriculum.courses().values(), locale))
+def _catalog_index(curriculum, order: tuple[int, ...]) -> dict[int, tuple[int, CourseGroup | None, int]]:
+    """Every published course's (place in ``order``, its group or None when it has no other
+    version, active modules): what kept_cards needs for a reader's own course, in one lookup."""
+    groups, counts = course_groups().groups, curriculum.module_counts()
+    return {v.id: (place, groups[n] if len(groups[n].versions) > 1 else None, counts.get(v.id, 0))
+            for place, n in enumerate(order) for v in groups[n].versions}
 
 
-def _card_piece(curriculum, locale: str, course_id: int, count: int, row) -> bytes | None:
-    """A card's kept piece as UTF-8 for the reader's _MY_COURSES ``row`` (None: not enrolled), or
-    None when the card has not been rendered yet."""
-    key = (locale, *card_key(course_id, count, *_status_and_done(row)))
+def _catalog_order(curriculum, locale: str) -> tuple[int, ...]:
+    """The places (in course_groups) of every group, in the unfiltered catalog's order."""
+    groups = course_groups().groups
+    return tuple(_group_order(groups, list(range(len(groups))), locale))
+
+
+def _card_piece(curriculum, locale: str, key: tuple) -> bytes | None:
+    """A card's kept piece as UTF-8 (``key``: group_card_key), or None when the card has not been
+    rendered yet."""
+    key = (locale, *key)
     piece = curriculum.kept_fragment(("utf-8", *key))
     if piece is None:
         text = curriculum.kept_fragment(key)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,16 @@ def page(browser, base_url):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir() -> Path:
+    """Where this run's screenshots go: $SABAK_SCREENSHOTS, or tests/browser/screenshots/<timestamp>
+    (ignored by git), made once per session."""
+    folder = os.environ.get("SABAK_SCREENSHOTS")
+    path = Path(folder) if folder else Path(__file__).resolve().parent / "screenshots" / time.strftime("%Y%m%d-%H%M%S")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 @pytest.fixture(scope="session")
