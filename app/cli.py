@@ -271,7 +271,7 @@ def seed_command() -> None:
     db.session.commit()
     click.echo("Demo accounts (development only):")
     for email, _name, role, password in DEMO_ACCOUNTS:
-        click.echo(f"  {role.value:<10}  {email:<24}  password: {password}")
+        click.echo(f"  {role.value:<11}  {email:<25}  password: {password}")
 
 
 @maintenance_cli.command("purge")
