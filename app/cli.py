@@ -1,6 +1,8 @@
 """Command-line tools: ``flask users ...``, ``flask institutions ...``, ``flask demo seed`` and friends."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -155,6 +157,28 @@ def add_institution_command(name: str, kind: str, region: str) -> None:
     click.echo(f"Added {inst.name} (id {inst.id}).")
 
 
+def _institution_named(name: str):
+    from app.services import institutions
+
+    inst = institutions.find_by_name(name)
+    if inst is None:
+        raise click.ClickException(f"No institution named {name!r}.")
+    return inst
+
+
+@contextmanager
+def _institution_change():
+    """Commit the change the block makes, or say the service's refusal and change nothing."""
+    from app.services import institutions
+
+    try:
+        yield
+    except institutions.InstitutionError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+
+
 @institutions_cli.command("edit")
 @click.argument("name")
 @click.option("--name", "new_name", default=None, help="The new name.")
@@ -164,17 +188,12 @@ def edit_institution_command(name: str, new_name: str | None, kind: str | None, 
     """Rename an institution or change its kind or region; its people and groups stay with it."""
     from app.services import institutions
 
-    inst = institutions.find_by_name(name)
-    if inst is None:
-        raise click.ClickException(f"No institution named {name!r}.")
-    try:
+    inst = _institution_named(name)
+    with _institution_change():
         institutions.update_institution(
             inst, name=new_name or inst.name,
             kind=_choice(institutions.parse_kind, kind) if kind else inst.kind,
             region=_choice(institutions.parse_region, region) if region else inst.region)
-    except institutions.InstitutionError as exc:
-        raise click.ClickException(str(exc)) from exc
-    db.session.commit()
     click.echo(f"Saved {inst.name}: {inst.kind.value}, {inst.region.value}.")
 
 
@@ -184,14 +203,9 @@ def delete_institution_command(name: str) -> None:
     """Delete an institution nobody refers to (refuses, saying why, when one is in use)."""
     from app.services import institutions
 
-    inst = institutions.find_by_name(name)
-    if inst is None:
-        raise click.ClickException(f"No institution named {name!r}.")
-    try:
+    inst = _institution_named(name)
+    with _institution_change():
         institutions.delete_institution(inst)
-    except institutions.InstitutionError as exc:
-        raise click.ClickException(str(exc)) from exc
-    db.session.commit()
     click.echo(f"Deleted {name}.")
 
 
@@ -202,15 +216,9 @@ def merge_institution_command(source: str, target: str) -> None:
     """Move SOURCE's people, groups and coordinators to TARGET and delete SOURCE (duplicates)."""
     from app.services import institutions
 
-    found = [institutions.find_by_name(name) for name in (source, target)]
-    for name, inst in zip((source, target), found):
-        if inst is None:
-            raise click.ClickException(f"No institution named {name!r}.")
-    try:
+    found = [_institution_named(name) for name in (source, target)]
+    with _institution_change():
         moved = institutions.merge_institution(*found)
-    except institutions.InstitutionError as exc:
-        raise click.ClickException(str(exc)) from exc
-    db.session.commit()
     click.echo(f"Merged {source} into {target}; {moved} people moved.")
 
 
