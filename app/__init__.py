@@ -86,7 +86,6 @@ def register_extensions(app: Flask) -> None:
     from app import ratelimit  # noqa: F401  (registers the sabak+db:// limits storage)
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
     from app import models  # noqa: F401  (registers the tables)
-    from app.services import curriculum_cache  # noqa: F401  (bumps the curriculum revision on change)
     from app.services import accounts
 
     db.init_app(app)

@@ -52,7 +52,7 @@ class EncodedJSON(str):
     """A value for a JSON column that is already JSON text: the engine stores it as it is.
 
     For values written many times over, such as a question's snapshot in each of its answers:
-    they are encoded once and kept (``curriculum_cache.Copy.snapshot``)."""
+    they are encoded once and kept (``app.services.curriculum.snapshot``)."""
 
     __slots__ = ()
 

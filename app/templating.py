@@ -1,8 +1,6 @@
 """Helpers available in every template: labels for stored codes, numbers and dates in the locale."""
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable
 from datetime import datetime
 from functools import cache, lru_cache
 
@@ -10,9 +8,9 @@ from babel.numbers import format_decimal
 from flask import Flask, current_app, g, request, session
 from flask_babel import get_locale, get_timezone, get_translations, gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
 
 from app import localformat
+from app.caching import pages as caching_pages
 
 LANGUAGE_NAMES = {"ru": "Русский", "ky": "Кыргызча", "en": "English"}
 TRACK_LABELS = {
@@ -93,7 +91,7 @@ def _request_translations():
 
 
 def register(app: Flask) -> None:
-    app.jinja_env.globals["csrf_token"] = signed_csrf_token
+    caching_pages.register(app)
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _request_translations().ugettext(s),
         ngettext=lambda s, p, n: _request_translations().ungettext(s, p, n),
@@ -121,12 +119,10 @@ def register(app: Flask) -> None:
                 lambda hours: gettext("%(hours)s h credit", hours=hours_filter(hours))),
             "response_error": response_error,
             "flag_text": flag_text,
-            "fragments": fragments,
-            "static_fragment": static_fragment,
-            "worker_memo": worker_memo,
-            # Flask-WTF's csrf_token() with the session's signed token reused (signed_csrf_token);
-            # Flask-WTF's own context processor runs first, so this one is what pages call.
-            "csrf_token": signed_csrf_token,
+            # Flask-WTF's csrf_token() with the session's signed token reused (signed_csrf_token),
+            # as a slot of a kept page (app.caching.pages); Flask-WTF's own context processor runs
+            # first, so this one is what pages call.
+            "csrf_token": caching_pages.csrf_token,
         }
 
     @app.template_filter("datetime")
@@ -141,146 +137,8 @@ def register(app: Flask) -> None:
     def language_name(code: str) -> str:
         return LANGUAGE_NAMES.get(code, code)
 
-    @app.template_filter("render_shared")
-    def render_shared(items, render, memo: dict, by_value: bool = False) -> Markup:
-        """``render(item)`` for each item, joined; an item seen before (in ``memo``) is not
-        rendered again. For long lists of few distinct shared objects, such as the cells of a
-        progress matrix. Keyed by identity, with a dict the page keeps (the items must outlive
-        the page); ``by_value`` keys by the item itself (frozen, hashable), for a ``worker_memo``
-        kept across requests when the HTML depends on nothing but the item and the language."""
-        parts = []
-        for item in items:
-            key = item if by_value else id(item)
-            html = memo.get(key)
-            if html is None:
-                html = memo[key] = str(render(item))
-            parts.append(html)
-        return Markup("".join(parts))
-
     app.template_filter("hours")(hours_filter)
     app.template_filter("two_decimals")(two_decimals)
-
-
-def fragments(items, macro) -> Markup:
-    """``macro(item)`` for each item, joined, each rendered once per worker, curriculum revision
-    and interface language, and kept under ``item.fragment_key`` (rendered every time when the
-    key is None).
-
-    For pieces of a page that depend on nothing but the curriculum and the language: a course's
-    card in the catalog (its link, summary and labels, the numbers in its badge). Fifty cards
-    cost the catalog about half its time when each was rendered for every request. The HTML is
-    kept in the worker's copy of the curriculum (curriculum_cache), so a sync drops it with
-    everything else; the key must name everything else the piece shows (a course id, the
-    numbers in a badge) and never anything of the reader's own. One call for the whole list:
-    a template call per card cost more than looking the card up. The kept pieces can be read
-    back with ``curriculum_cache.current().kept_fragment((language, *key))``.
-    """
-    from app.services import curriculum_cache
-
-    copy, locale = curriculum_cache.current(), str(get_locale())
-    parts = []
-    for item in items:
-        key = item.fragment_key
-        if key is None:
-            parts.append(str(macro(item)))
-        else:
-            parts.append(copy.fragment((locale, *key), lambda: Markup(macro(item))))
-    return Markup("".join(parts))
-
-
-def static_fragment(key: tuple, macro, *args) -> Markup:
-    """``macro(*args)`` rendered once per worker process and interface language.
-
-    For pieces that depend only on the code, the translations (both fixed until the workers
-    restart) and ``key``: the main menu for an endpoint and a role, the footer. Unlike
-    ``fragments`` this reads nothing from the database, so error pages can use it while the
-    database is down. ``key`` must name everything the piece shows.
-    """
-    memo = worker_memo("static-fragments")  # endpoints x roles: a few hundred at most
-    html = memo.get(key)
-    if html is None:
-        html = memo[key] = Markup(macro(*args))
-    return html
-
-
-def worker_memo(name: str) -> dict:
-    """A dict kept by this worker for the interface language: pieces of HTML that depend only on
-    a key and the language, rendered once per worker instead of on every view (static_fragment,
-    and render_shared(by_value=True) for a progress matrix's cells). Reads nothing from the
-    database. Started again past 5,000 entries."""
-    store = current_app.extensions.setdefault("sabak_worker_memos", {})
-    key = (name, str(get_locale()))
-    memo = store.get(key)
-    if memo is None or len(memo) > 5000:
-        memo = store[key] = {}
-    return memo
-
-
-# Stands for the CSRF token in a page kept by shared_page: random per process, so no course text
-# can contain it, by chance or on purpose.
-_HOLE_NONCE = secrets.token_hex(8)
-_TOKEN_HOLE = f"\x00csrf-{_HOLE_NONCE}\x00"
-_TOKEN_HOLE_BYTES = _TOKEN_HOLE.encode()
-
-
-def shared_page(key: tuple | None, render: Callable[[], str],
-                parts: dict[str, Callable[[], str | bytes | None]] | None = None) -> str | bytes:
-    """The page ``render()`` makes, made once for everyone whose page would be the same.
-
-    A lesson's page is the same 25 KB for every reader in the same state (enrolled or not, done
-    or not, the menu of their role, the language): only the CSRF token in its forms is the
-    reader's own. Rendering it was most of the module page's time (bench/README.md), so the first
-    render for a state is kept in the worker's copy of the curriculum with a hole where the token
-    was, and later readers get a copy with their own token put in. Kept with the curriculum, a
-    sync drops it with everything else; bounded (curriculum_cache.MAX_PAGES).
-
-    ``parts`` are the reader's own pieces of an otherwise shared page (the catalog's cards, with
-    the reader's status in each): each function gives the piece's HTML exactly as the page shows
-    it (text, or UTF-8 bytes), or None when it cannot without rendering the page (then the page
-    is rendered). The kept page has a hole for each, filled for every reader.
-
-    ``key`` must name everything the page shows besides the curriculum, the language, the path,
-    the menu (added here) and the parts: the reader's state, never the reader. None renders as
-    usual. Pages with flashed messages or a query string are rendered for the request alone.
-
-    A kept page is kept, and served, as UTF-8 bytes: encoding 25 KB of Cyrillic text for every
-    reader was about a tenth of a kept page's time. The holes are ASCII, so they are found and
-    filled in the bytes.
-    """
-    if key is None or request.query_string or "_flashes" in session:
-        return render()
-    from flask_login import current_user
-
-    from app.services import curriculum_cache
-
-    user = current_user._get_current_object()
-    signed_in = user.is_authenticated
-    full = ("page", str(get_locale()), request.path, request.endpoint, signed_in,
-            signed_in and user.is_instructor, signed_in and user.is_admin, signed_in and user.is_coordinator, *key)
-    copy, token = curriculum_cache.current(), signed_csrf_token()
-    kept = copy.page(full)
-    if kept is not None:
-        filled = kept.replace(_TOKEN_HOLE_BYTES, token.encode())
-        for name, make in (parts or {}).items():
-            piece = make()
-            if piece is None:
-                return render()
-            piece = piece if isinstance(piece, bytes) else piece.encode()
-            filled = filled.replace(_part_hole(name).encode(), piece, 1)
-        if b"\x00" in filled:  # a hole left open (never seen): render rather than serve it
-            return render()
-        return filled
-    html = render()
-    shared = html.replace(token, _TOKEN_HOLE)
-    for name, make in (parts or {}).items():
-        piece = make()
-        if isinstance(piece, bytes):
-            piece = piece.decode()
-        if not piece or shared.count(piece) != 1:  # cannot be cut out safely: keep nothing
-            return html
-        shared = shared.replace(piece, _part_hole(name))
-    copy.keep_page(full, shared.encode())
-    return html
 
 
 def signed_csrf_token() -> str:
@@ -308,11 +166,6 @@ def signed_csrf_token() -> str:
     else:
         g.csrf_token = token
     return token
-
-
-def _part_hole(name: str) -> str:
-    """Stands for the part ``name`` in a kept page; unlike the token's hole, with the name inside."""
-    return f"\x00part-{_HOLE_NONCE}-{name}\x00"
 
 
 def hours_filter(value: float | int | None) -> str:

@@ -6,7 +6,6 @@ never the key or any feedback.
 """
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from typing import Any
 
@@ -17,7 +16,7 @@ from app.services import credit as credit_rule
 from app.services.attempts import CHOICE_TYPES, QuizView
 from app.services.catalog import CourseCard, CoursePage
 from app.services.dashboard import CourseProgress
-from app.services import curriculum_cache, progress
+from app.services import progress
 from app.services.progress import ModuleStatus
 
 
@@ -133,42 +132,23 @@ def attempt_summary(attempt: Attempt) -> dict[str, Any]:
     return {"course": module.course.slug, "module": module.slug, **attempt_summary_fields(attempt)}
 
 
-# The app's JSON settings (create_app): UTF-8 text, compact, keys in the order written.
-_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-_STATUS_JSON = {name: _json(name) for name in ("done", "started", "not-started")}
+def my_progress(courses: list[CourseProgress], rows: dict[int, Any]) -> dict[str, Any]:
+    """The progress API's answer: ``{"courses": [...]}``, an entry per course (course, title,
+    modules_total, modules_done, percent, enrolled_at, completed_at, modules) and in it an entry
+    per module (slug, title, status, best_score). ``rows``: the learner's progress rows by module
+    id (Dashboard.progress)."""
+    return {"courses": [{
+        "course": cp.course.slug, "title": cp.course.title, "modules_total": cp.total, "modules_done": cp.done,
+        "percent": cp.percent, "enrolled_at": iso(cp.enrolment.enrolled_at), "completed_at": iso(cp.enrolment.completed_at),
+        "modules": [_module_progress(m, rows.get(m.id)) for m in cp.modules],
+    } for cp in courses]}
 
 
-def my_progress(courses: list[CourseProgress], rows: dict[int, Any]) -> str:
-    """The progress API's answer as JSON text: ``{"courses": [...]}``, an entry per course (course,
-    title, modules_total, modules_done, percent, enrolled_at, completed_at, modules) and in it an
-    entry per module (slug, title, status, best_score). ``rows``: the learner's progress rows by
-    module id (Dashboard.progress).
-
-    Written from pieces rather than dicts handed to the JSON encoder: the answer lists every
-    module of every course, and a dict apiece and then encoding it was half of the endpoint's
-    time (bench/README.md). What depends only on the curriculum (each module's slug and title,
-    already encoded) is kept in the worker's copy of it; per module only the learner's status
-    and best score are added. Every string goes through the JSON encoder.
-    """
-    copy = curriculum_cache.current()
-    entries = []
-    for cp in courses:
-        modules = copy.fragment(("progress-json", cp.course.id), lambda cp=cp: tuple(
-            (m.id, f'{{"slug":{_json(m.slug)},"title":{_json(m.title)},"status":') for m in cp.modules))
-        pieces = []
-        for module_id, head in modules:
-            row = rows.get(module_id)
-            if row is None:
-                pieces.append(head + '"not-started","best_score":null}')
-            else:
-                score = "null" if row.best_score is None else _json(row.best_score)
-                pieces.append(f'{head}{_STATUS_JSON[progress.status_name(row)]},"best_score":{score}}}')
-        e = cp.enrolment
-        entries.append(
-            f'{{"course":{_json(cp.course.slug)},"title":{_json(cp.course.title)},"modules_total":{cp.total:d},'
-            f'"modules_done":{cp.done:d},"percent":{cp.percent:d},"enrolled_at":{_json(iso(e.enrolled_at))},'
-            f'"completed_at":{_json(iso(e.completed_at))},"modules":[{",".join(pieces)}]}}')
-    return f'{{"courses":[{",".join(entries)}]}}\n'
+def _module_progress(module, row) -> dict[str, Any]:
+    if row is None:
+        return {"slug": module.slug, "title": module.title, "status": "not-started", "best_score": None}
+    return {"slug": module.slug, "title": module.title, "status": progress.status_name(row),
+            "best_score": row.best_score}
 
 
 def enrolment(course: Course, e) -> dict[str, Any]:

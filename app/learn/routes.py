@@ -11,12 +11,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
+from app.caching import kept_for_learner, kept_page, kept_pieces
 from app.errors import error_response
 from app.extensions import db
 from app.learn import bp
 from app.learn.forms import ActionForm
 from app.services import attempts as attempt_service
-from app.services import learner_cache
 from app.services import catalog as catalog_service
 from app.services import dashboard as dashboard_service
 from app.services import enrolment as enrolment_service
@@ -25,7 +25,6 @@ from app.services import quiz_review
 from app.services.errors import (AttemptLimitReached, BadAttemptKey, BadResponses, KeyUsedElsewhere, NoQuiz,
                                  NotEnrolled, NotFound, UnknownQuestion)
 from app.services.transactions import commit_with_retry
-from app.templating import fragments, shared_page
 
 
 def _user():
@@ -54,31 +53,25 @@ def dashboard():
     from app.teach.forms import JoinForm
 
     user = _user()
-    # Each read only when something is rendered.
-    board = cache(lambda: dashboard_service.dashboard_for(user))
-    groups = cache(lambda: cohorts.learner_cohorts(user))
+    mine = cache(lambda: _dashboard_pieces(user, user.name, str(get_locale()), str(get_timezone())))
+    # The same for every learner but for their greeting and courses, groups and latest attempts.
+    return kept_page(("dashboard",), lambda: render_template("learn/dashboard.html", join_form=JoinForm),
+                     own={"top": lambda: mine()[0], "groups": lambda: mine()[1], "attempts": lambda: mine()[2]})
 
-    def part(name: str, *args) -> str:
-        return str(get_template_attribute("learn/dashboard_parts.html", name)(*args))
 
-    @cache
-    def own() -> tuple[bytes, bytes, bytes]:
-        """The greeting with the learner's courses, their groups and their latest attempts, as
-        the page shows them: kept per worker while the learner's data (their groups included),
-        the curriculum, their name and the language stay the same (learner_cache; the revisions
-        came with the user's row)."""
-        return learner_cache.kept(
-            ("dashboard", user.id, str(get_locale())), learner_cache.learner_stamp(user, user.name, str(get_timezone())),
-            lambda: (part("top", user.name, board(), fragments).encode(), part("groups", groups()).encode(),
-                     part("attempts", board().recent_attempts).encode()),
-            size=lambda pieces: sum(map(len, pieces)))
+@kept_for_learner(size=lambda pieces: sum(map(len, pieces)))
+def _dashboard_pieces(user, name: str, locale: str, timezone: str) -> tuple[bytes, bytes, bytes]:
+    """The dashboard's pieces that are the learner's own (greeting and courses, groups, latest
+    attempts), as the page shows them in ``locale`` and ``timezone``."""
+    from app.services import cohorts
 
-    # The page is the same for every learner but for their greeting, courses, groups and latest
-    # attempts: kept once with a hole for each (shared_page), which the same macros fill.
-    return shared_page(
-        ("dashboard",),
-        lambda: render_template("learn/dashboard.html", board=board(), cohorts=groups(), join_form=JoinForm),
-        parts={"top": lambda: own()[0], "groups": lambda: own()[1], "attempts": lambda: own()[2]})
+    board = dashboard_service.dashboard_for(user)
+
+    def piece(macro: str, *args) -> bytes:
+        return str(get_template_attribute("learn/dashboard_parts.html", macro)(*args)).encode()
+
+    return piece("top", name, board), piece("groups", cohorts.learner_cohorts(user)), \
+        piece("attempts", board.recent_attempts)
 
 
 @bp.route("/attempts")
@@ -98,9 +91,19 @@ def catalog():
         )
         return render_template("learn/catalog.html", catalog=page)
 
-    # Without filters the page is the same for every reader but for their status on each card:
-    # kept once with a hole for the cards, which come from their kept pieces (shared_page).
-    return shared_page(("catalog",), render, parts={"cards": lambda: catalog_service.kept_cards(user, locale)})
+    # Without filters the page is the same for every reader but for their status on some cards.
+    return kept_page(("catalog",), render, own={"cards": lambda: _catalog_cards(user, locale)})
+
+
+def _catalog_cards(user, locale: str) -> bytes | None:
+    """The unfiltered catalog's cards for this reader, from the cards kept by the page's renders
+    (None when one is not kept yet)."""
+    everyone, own = catalog_service.card_keys(user, locale)
+    keys = list(everyone)
+    for place, key in own.items():
+        keys[place] = key
+    pieces = kept_pieces(keys)
+    return None if pieces is None else b"".join(pieces)
 
 
 @bp.route("/courses/<slug>")
@@ -173,27 +176,30 @@ def _render_module(page, errors=None, previous=None, status=200):
 
     # Without a quiz form (a lesson, or a quiz the reader cannot take yet) the page shows only
     # the module and whether the reader is enrolled and done, and for an enrolled reader the
-    # course outline with their own done marks: one page for all such readers, with a hole for
-    # the outline. A quiz form carries the reader's attempts, score and attempt key: rendered
-    # for each.
+    # course outline with their own done marks. A quiz form carries the reader's attempts,
+    # score and attempt key.
     shared = quiz is None and not errors and not previous and status == 200
-    key = (page.module.id, page.is_enrolled, page.status.status == "done") if shared else None
-    parts = {"outline": outline} if page.is_enrolled else None
-    return shared_page(key, render, parts=parts), status
+    varies_by = (page.module.id, page.is_enrolled, page.status.status == "done") if shared else None
+    return kept_page(varies_by, render, own={"outline": outline} if page.is_enrolled else None), status
 
 
 def _outline(page, user):
     """The course outline at the top of a module page, as a function giving its HTML: with the
-    learner's done marks when they are enrolled, kept with their data (learner_cache) so that
-    marking a module done shows on the next view; without marks for everyone else."""
-    def render(done) -> str:
-        return str(get_template_attribute("learn/_orientation.html", "outline")(page, done))
-
+    learner's done marks when they are enrolled; without marks for everyone else."""
     if user is None or not page.is_enrolled:
-        return cache(lambda: render(frozenset()))
-    return cache(lambda: learner_cache.kept(
-        ("module-outline", user.id, page.module.id, str(get_locale())), learner_cache.learner_stamp(user),
-        lambda: render(progress.done_module_ids(user, [row.id for row in page.outline]))))
+        return cache(lambda: _outline_html(page, frozenset()))
+    return cache(lambda: _own_outline(user, page, str(get_locale())))
+
+
+def _outline_html(page, done) -> str:
+    return str(get_template_attribute("learn/_orientation.html", "outline")(page, done))
+
+
+@kept_for_learner(key=lambda page, locale: (page.module.id, locale))
+def _own_outline(user, page, locale: str) -> str:
+    """The outline with the learner's done marks, kept with their data: marking a module done
+    shows on the next view."""
+    return _outline_html(page, progress.done_module_ids(user, [row.id for row in page.outline]))
 
 
 @bp.route("/courses/<slug>/<module_slug>/done", methods=["POST"])

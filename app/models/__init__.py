@@ -5,7 +5,8 @@ from app.models.cohorts import Cohort, CohortCourse, CohortInstructor, CohortMem
 from app.models.learning import Answer, Attempt, Enrolment, ModuleProgress
 from app.models.people import Institution, InstitutionKind, Region, Role, User
 from app.models.search import SearchDocument
-from app.models.security import RateLimitCounter, Revision
+from app.models.revisions import Revision, attach_triggers
+from app.models.security import RateLimitCounter
 from app.models.sessions import UserSession
 from app.models.tokens import ApiToken, PasswordReset
 
@@ -15,3 +16,5 @@ __all__ = [
     "ModuleProgress", "PasswordReset", "Question", "RateLimitCounter", "Region", "Revision", "Role", "SearchDocument",
     "SigningKey", "User", "UserSession",
 ]
+
+attach_triggers()

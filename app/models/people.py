@@ -133,7 +133,7 @@ class User(AccountMixin, TimestampMixin, db.Model):
     # database bumps it itself, by triggers (app.models.learning), so no write path can forget to,
     # the Core statements of a quiz submission included. Read with the user's row at the start of
     # a request, it tells a worker whether what it kept of the learner's data is still current
-    # (app.services.learner_cache); the app never writes it.
+    # (app.caching, app.models.revisions); the app never writes it.
     learning_revision: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     # A coordinator sees every institution (and learners of none) only when this is set; with it

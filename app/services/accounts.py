@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 from app.models.people import AccountMixin, Institution, Role, User, new_session_token
 from app.models.sessions import UserSession
-from app.services import curriculum_cache
+from app import caching
 
 _HASHERS: dict[str, PasswordHasher] = {}
 
@@ -91,7 +91,7 @@ class SessionUser(AccountMixin):
     is_active_account: bool
     session_token: str
     last_login_at: datetime | None = None
-    learning_revision: int = 0  # see User.learning_revision and app.services.learner_cache
+    learning_revision: int = 0  # see User.learning_revision and app.caching
     session_key: str = ""
 
     def __eq__(self, other) -> bool:
@@ -109,10 +109,10 @@ _SESSION_USER_COLUMNS = tuple(name for name in SessionUser.__dataclass_fields__ 
 _USERS = User.__table__.c
 _SESSIONS = UserSession.__table__.c
 # The user's row, only if the cookie's session is live, and in the same statement the curriculum
-# revision that nearly every signed-in page checks next (curriculum_cache.current): one statement
+# revision that nearly every signed-in page checks next (app.caching): one statement
 # a request. The session check is an index lookup inside it, not a second round trip.
 _SESSION_USER_BY_ID = (select(*(_USERS[name] for name in _SESSION_USER_COLUMNS),
-                              curriculum_cache.REVISION.scalar_subquery().label("curriculum_revision"))
+                              caching.CURRICULUM_REVISION.scalar_subquery().label("curriculum_revision"))
                        .where(_USERS.id == bindparam("id"),
                               exists().where(_SESSIONS.key_hash == bindparam("key_hash"),
                                              _SESSIONS.user_id == _USERS.id,
@@ -136,7 +136,7 @@ def load_user_from_cookie_id(cookie_id: str) -> SessionUser | None:
     only while the key's ``user_sessions`` row exists and has not expired, while the user's
     session token is the one the cookie was issued with, and while the account is active:
     logging out deletes the row, signing out everywhere deletes them all. One Core read (a prebuilt statement), not an ORM load: see
-    SessionUser. The same read brings the curriculum revision, which it hands to curriculum_cache."""
+    SessionUser. The same read brings the curriculum revision, which it hands to app.caching."""
     user_id, _, rest = cookie_id.partition(":")
     token, _, key = rest.partition(":")
     if not user_id.isdigit() or not token or not key:
@@ -145,7 +145,7 @@ def load_user_from_cookie_id(cookie_id: str) -> SessionUser | None:
         _SESSION_USER_BY_ID, {"id": int(user_id), "key_hash": _hash_key(key), "now": utcnow()}).first()
     if row is None or not row.is_active_account or not secrets.compare_digest(row.session_token, token):
         return None  # an account switched off (in the database, say) is signed out as API tokens are
-    curriculum_cache.note_revision(row.curriculum_revision)
+    caching.note_curriculum_revision(row.curriculum_revision)
     return SessionUser(*row[:-1], session_key=key)
 
 

@@ -25,7 +25,7 @@ from app.models.base import utcnow
 from app.models.catalog import Module, Question
 from app.models.learning import Answer, Attempt, Enrolment
 from app.models.people import User
-from app.services import curriculum_cache, progress
+from app.services import curriculum, progress
 from app.services.errors import (AttemptLimitReached, BadAttemptKey, BadResponses, KeyUsedElsewhere, NoQuiz,
                                  NotEnrolled, UnknownQuestion)
 from app.services.prepared import Prepared
@@ -78,8 +78,8 @@ class QuizView:
 
 def active_questions(module: Module) -> list[Row]:
     """The module's active questions in order: plain rows with every column of Question, from the
-    worker's copy of the curriculum (curriculum_cache); read-only."""
-    return list(curriculum_cache.current().questions(module.id))
+    curriculum's kept reads (app.services.curriculum); read-only."""
+    return list(curriculum.questions(module.id))
 
 
 def attempts_used(user: User, module: Module) -> int:
@@ -231,7 +231,7 @@ def submit(user: User, module: Module, responses: Mapping[int, Any], idempotency
     machinery for the answers) held it more than twice as long (bench/README.md).
 
     Args:
-        module: the Module, or the curriculum copy's row of it (curriculum_cache): its id,
+        module: the Module, or the curriculum's row of it (app.services.curriculum): its id,
             course_id, quiz_attempts and quiz_pass_mark are read.
         responses: {question id: raw response}; a missing or None response counts as unanswered.
         idempotency_key: the same form submitted twice records one attempt: the second call
@@ -265,9 +265,8 @@ def submit(user: User, module: Module, responses: Mapping[int, Any], idempotency
     used = used or 0
     if module.quiz_attempts is not None and used >= module.quiz_attempts:
         raise AttemptLimitReached("You have used all attempts for this quiz.")
-    curriculum = curriculum_cache.current()
-    graded = _grade_all(curriculum, questions, responses)  # before the first write: outside the writers' turn
-    attempt, answers = _rows(curriculum, user, module, used + 1, idempotency_key, graded)
+    graded = _grade_all(questions, responses)  # before the first write: outside the writers' turn
+    attempt, answers = _rows(user, module, used + 1, idempotency_key, graded)
     # Everything the writes need is ready before the first of them takes the writers' turn.
     answers = [_INSERT_ANSWERS.values(conn, a) for a in answers]
     record = progress.attempt_record(conn, user, module, attempt["score"], attempt["is_passed"])
@@ -293,8 +292,7 @@ class _Graded:
     score: grading.Score | None  # None: unanswered
 
 
-def _grade_all(curriculum: curriculum_cache.Copy, questions: list[Question],
-               responses: Mapping[int, Any]) -> list[_Graded]:
+def _grade_all(questions: list[Question], responses: Mapping[int, Any]) -> list[_Graded]:
     known = {q.id for q in questions}
     for qid in responses:
         if qid not in known:
@@ -324,7 +322,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _rows(curriculum: curriculum_cache.Copy, user: User, module: Module, number: int, key: str,
+def _rows(user: User, module: Module, number: int, key: str,
           graded: list[_Graded]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The attempt's row and its answers' rows (each answer with its question snapshots), all
     built before the first write; the answers get the attempt's id once it has one."""

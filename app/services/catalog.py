@@ -11,7 +11,8 @@ from app.extensions import db
 from app.models.catalog import Course, Module
 from app.models.learning import Attempt, Enrolment, ModuleProgress
 from app.models.people import User
-from app.services import curriculum_cache, learner_cache, progress
+from app.caching import kept_for_curriculum, kept_for_learner
+from app.services import curriculum, progress
 from app.services.errors import NotFound
 
 LANGUAGES = ("ru", "ky", "en")
@@ -20,7 +21,7 @@ AUDIENCES = ("students", "librarians", "all")
 
 @dataclass
 class CourseCard:
-    course: Row  # the curriculum's plain row (curriculum_cache): the course's columns as attributes
+    course: Row  # the curriculum's plain row (app.services.curriculum): the course's columns as attributes
     module_count: int
     status: str  # "not-enrolled", "enrolled", "completed", "left"
     done_count: int = 0
@@ -29,7 +30,7 @@ class CourseCard:
 
     @property
     def fragment_key(self) -> tuple | None:
-        """What the card's HTML depends on besides the language (templating.fragments), or None
+        """What the card's HTML depends on besides the language (kept_each, app.caching.pages), or None
         for a card showing a search snippet, which is rendered every time."""
         if self.snippet:
             return None
@@ -110,8 +111,9 @@ class _Groups:
     by_course: dict[int, int]  # course id -> index in ``groups``
 
 
-def _course_groups(curriculum) -> _Groups:
-    """Every published course grouped with its translations, once per curriculum revision."""
+@kept_for_curriculum
+def course_groups() -> _Groups:
+    """Every published course grouped with its translations."""
     from app.services.credit import LANGUAGE_ORDER
 
     rank = {code: n for n, code in enumerate(LANGUAGE_ORDER)}
@@ -121,11 +123,6 @@ def _course_groups(curriculum) -> _Groups:
     groups = tuple(CourseGroup(key, tuple(sorted(rows, key=lambda v: (rank.get(v.language, len(rank)), v.language))))
                    for key, rows in members.items())
     return _Groups(groups, {v.id: n for n, g in enumerate(groups) for v in g.versions})
-
-
-def course_groups() -> _Groups:
-    curriculum = curriculum_cache.current()
-    return curriculum.fragment(("catalog-groups",), lambda: _course_groups(curriculum))
 
 
 def _group_state(group: CourseGroup, prefer: str, counts: dict[int, int], mine: dict[int, Row]):
@@ -166,10 +163,9 @@ def group_catalog(user: User | None, *, query: str = "", language: str = "", aud
     A card shows the version in the filtered language, else in ``prefer_language`` (the reader's),
     else the original. Without a search, groups with a version in that language come first.
     The grouping is made once per curriculum revision (course_groups)."""
-    curriculum = curriculum_cache.current()
     found = course_groups()
     prefer = language if language in LANGUAGES else prefer_language
-    matching = {found.by_course[c.id] for c in _filtered(curriculum, language, audience, track)}
+    matching = {found.by_course[c.id] for c in _filtered(language, audience, track)}
     hits: dict[int, object] = {}
     query = " ".join(query.split())[:200]
     if query:
@@ -212,7 +208,7 @@ def _group_order(groups: tuple[CourseGroup, ...], places: list[int], prefer: str
     return sorted(places, key=key)
 
 
-def _filtered(curriculum, language: str, audience: str, track: str) -> list[Row]:
+def _filtered(language: str, audience: str, track: str) -> list[Row]:
     """Published courses matching the filters, in the copy's order (language, then title)."""
     return [
         c for c in curriculum.courses().values()
@@ -228,11 +224,10 @@ def catalog(user: User | None, *, query: str = "", language: str = "", audience:
 
     Without a search, courses in ``prefer_language`` (the reader's interface language) come first.
     The courses, their module counts and the tracks come from the worker's copy of the curriculum
-    (curriculum_cache), filtered here; only the search and the learner's own rows are queried.
+    (app.services.curriculum), filtered here; only the search and the learner's own rows are queried.
     """
-    curriculum = curriculum_cache.current()
     published = list(curriculum.courses().values())  # ordered by language, then title
-    courses = _filtered(curriculum, language, audience, track)
+    courses = _filtered(language, audience, track)
     hits = {}
     query = " ".join(query.split())[:200]
     if query:
@@ -295,92 +290,52 @@ def _mine(user: User | None) -> dict[int, Row]:
     """The learner's rows of _MY_COURSES by course id ({} for a visitor)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return {}
-    # Kept per worker while the learner's data and the curriculum (which modules count) stay the
-    # same (learner_cache): an aggregate over their progress on every view of the catalog.
-    return learner_cache.kept(
-        ("catalog-mine", user.id), learner_cache.learner_stamp(user),
-        lambda: {r.course_id: r for r in db.session.connection().execute(_MY_COURSES, {"user_id": user.id})},
-        size=lambda mine: 100 + 100 * len(mine))
+    return _my_courses_by_id(user)
 
 
-def kept_cards(user: User | None, locale: str) -> bytes | None:
-    """The unfiltered catalog's cards for this reader (in ``locale``, which is also the preferred
-    language of the order and of each card), joined from their kept pieces as UTF-8 (kept that
-    way beside the text, for the kept page's bytes); None when one is not kept yet.
+@kept_for_learner(size=lambda mine: 100 + 100 * len(mine))
+def _my_courses_by_id(user: User) -> dict[int, Row]:
+    """An aggregate over the learner's progress, which every view of the catalog shows."""
+    return {r.course_id: r for r in db.session.connection().execute(_MY_COURSES, {"user_id": user.id})}
 
-    What the kept catalog page fills its hole with (app.templating.shared_page). Only the cards
-    of the reader's own course groups differ from everyone else's: every card as a visitor sees
-    it is kept in order with the curriculum, and only the reader's own few are looked up by key,
-    instead of building a GroupCard apiece (with the filters and the sort) as ``group_catalog``
-    does, or even a key apiece (bench/README.md). The order is ``group_catalog``'s without filters."""
-    curriculum = curriculum_cache.current()
-    order = curriculum.fragment(("catalog-order", locale), lambda: _catalog_order(curriculum, locale))
-    # Every card as a visitor sees it, in order; each is filled in the first time its piece is
-    # found kept (a visitor's card for a course every reader is enrolled in may never be).
-    everyone = curriculum.fragment(("catalog-cards", locale), lambda: [None] * len(order))
-    pieces = list(everyone)
+
+def card_keys(user: User | None, locale: str) -> tuple[tuple[tuple, ...], dict[int, tuple]]:
+    """What each card of the unfiltered catalog shows (``group_card_key``), in ``locale`` (also the
+    preferred language of the order and of each card): the cards as a visitor sees them, in
+    order, and the reader's own that differ, by place. The order is ``group_catalog``'s without
+    filters; the reader's own are found from their few rows rather than by building a GroupCard
+    apiece, as ``group_catalog`` does."""
+    everyone, index = _visitor_cards(locale)
     mine = _mine(user)
+    own: dict[int, tuple] = {}
     if mine:
-        index = curriculum.fragment(("catalog-index", locale), lambda: _catalog_index(curriculum, order))
-        shared: dict[int, CourseGroup] = {}  # the reader's groups with several versions, by place
+        counts = curriculum.module_counts()
         for course_id, row in mine.items():
             entry = index.get(course_id)
             if entry is None:  # no longer published
                 continue
             place, group, count = entry
-            if group is None:  # the course has no translation: the card's key comes straight from the row
-                key = group_card_key(course_id, course_id, count, *_status_and_done(row))
+            if group is None:  # the course has no translation: the key comes straight from the row
+                own[place] = group_card_key(course_id, course_id, count, *_status_and_done(row))
             else:
-                shared[place] = group
-                continue
-            piece = pieces[place] = _card_piece(curriculum, locale, key)
-            if piece is None:
-                return None
-        if shared:
-            counts = curriculum.module_counts()
-            for place, group in shared.items():
                 shown, taken, count, status, done = _group_key_parts(group, locale, counts, mine)
-                key = group_card_key(shown.id, taken.id if taken is not None else None, count, status, done)
-                piece = pieces[place] = _card_piece(curriculum, locale, key)
-                if piece is None:
-                    return None
-    if None in pieces:  # a card of someone else's course not found yet
-        found, counts = course_groups(), curriculum.module_counts()
-        for place, n in enumerate(order):
-            if pieces[place] is None:
-                shown = found.groups[n].shown(locale)
-                key = group_card_key(shown.id, None, counts.get(shown.id, 0), "not-enrolled", 0)
-                piece = pieces[place] = everyone[place] = _card_piece(curriculum, locale, key)
-                if piece is None:
-                    return None
-    return b"".join(pieces)
+                own[place] = group_card_key(shown.id, taken.id if taken is not None else None, count, status, done)
+    return everyone, own
 
 
-def _catalog_index(curriculum, order: tuple[int, ...]) -> dict[int, tuple[int, CourseGroup | None, int]]:
-    """Every published course's (place in ``order``, its group or None when it has no other
-    version, active modules): what kept_cards needs for a reader's own course, in one lookup."""
+@kept_for_curriculum
+def _visitor_cards(locale: str) -> tuple[tuple[tuple, ...], dict[int, tuple[int, CourseGroup | None, int]]]:
+    """The unfiltered catalog's card keys as a visitor sees them, in order, and for every published
+    course its (place, its group or None when it has no other version, active modules)."""
     groups, counts = course_groups().groups, curriculum.module_counts()
-    return {v.id: (place, groups[n] if len(groups[n].versions) > 1 else None, counts.get(v.id, 0))
-            for place, n in enumerate(order) for v in groups[n].versions}
-
-
-def _catalog_order(curriculum, locale: str) -> tuple[int, ...]:
-    """The places (in course_groups) of every group, in the unfiltered catalog's order."""
-    groups = course_groups().groups
-    return tuple(_group_order(groups, list(range(len(groups))), locale))
-
-
-def _card_piece(curriculum, locale: str, key: tuple) -> bytes | None:
-    """A card's kept piece as UTF-8 (``key``: group_card_key), or None when the card has not been
-    rendered yet."""
-    key = (locale, *key)
-    piece = curriculum.kept_fragment(("utf-8", *key))
-    if piece is None:
-        text = curriculum.kept_fragment(key)
-        if text is None:
-            return None
-        piece = curriculum.fragment(("utf-8", *key), text.encode)
-    return piece
+    order = _group_order(groups, list(range(len(groups))), locale)
+    keys = []
+    for n in order:
+        shown = groups[n].shown(locale)
+        keys.append(group_card_key(shown.id, None, counts.get(shown.id, 0), "not-enrolled", 0))
+    index = {v.id: (place, groups[n] if len(groups[n].versions) > 1 else None, counts.get(v.id, 0))
+             for place, n in enumerate(order) for v in groups[n].versions}
+    return tuple(keys), index
 
 
 def _status(enrolment) -> str:
@@ -426,7 +381,7 @@ def active_module_row(slug: str, module_slug: str) -> Row:
     """The published course's active module by slugs, as the worker's copy of the curriculum
     holds it (a plain row of every column; NotFound if none): what the quiz POST needs, with no
     query once the copy has it."""
-    module = curriculum_cache.current().module(_outline_row(slug, module_slug).id)
+    module = curriculum.module(_outline_row(slug, module_slug).id)
     if module is None:
         raise NotFound("There is no such module in this course.")
     return module
@@ -434,7 +389,6 @@ def active_module_row(slug: str, module_slug: str) -> Row:
 
 def _outline_row(slug: str, module_slug: str) -> Row:
     """The module's row in its published course's outline (the copy of the curriculum), or NotFound."""
-    curriculum = curriculum_cache.current()
     course = curriculum.course(slug)
     if course is None:
         raise NotFound("There is no such course.")
@@ -497,7 +451,7 @@ def course_page(user: User | None, slug: str) -> CoursePage:
 @dataclass
 class ModulePage:
     """The module page's data. ``course`` and ``module`` are the curriculum's plain rows (see
-    curriculum_cache): read-only, with the columns as attributes; ``module`` has no ``course``."""
+    app.services.curriculum): read-only, with the columns as attributes; ``module`` has no ``course``."""
 
     course: Row
     module: Row
@@ -536,13 +490,22 @@ def _learner_in_module():
 _LEARNER_IN_MODULE = _learner_in_module()
 
 
+@kept_for_learner(size=lambda _kept: 300)
+def _learner_in(user: User, course_id: int, module_id: int) -> tuple[Row | None]:
+    """The learner's enrolment and progress row in a module, as plain rows: the page reads a few
+    columns of each, and record_visit writes with Core. A learner rereading a lesson, or coming
+    back to the one they are on, costs no statement beyond their own row; a visit that records
+    something writes, which bumps their revision, so the next view reads the row again."""
+    return (db.session.connection().execute(
+        _LEARNER_IN_MODULE, {"user_id": user.id, "course_id": course_id, "module_id": module_id}).first(),)
+
+
 def module_page(user: User | None, slug: str, module_slug: str) -> ModulePage:
     """Everything the module page shows except the quiz form (see attempts.quiz_view).
 
-    The course, its outline and the module's text come from the worker's copy of the curriculum
-    (curriculum_cache); what is the learner's own (enrolment, progress, last attempt) is read here.
+    The course, its outline and the module's text are the curriculum's kept reads
+    (app.services.curriculum); what is the learner's own (enrolment, progress, last attempt) is read here.
     """
-    curriculum = curriculum_cache.current()
     course = curriculum.course(slug)
     if course is None:
         raise NotFound("There is no such course.")
@@ -555,16 +518,7 @@ def module_page(user: User | None, slug: str, module_slug: str) -> ModulePage:
         raise NotFound("There is no such module in this course.")
     enrolment = row = last = None
     if user is not None and getattr(user, "is_authenticated", False):
-        # Plain rows: the page reads a few columns of each, and record_visit writes with Core.
-        # Kept per worker while the learner's data and the curriculum stay the same
-        # (learner_cache), like the catalog's: a learner rereading a lesson, or coming back to
-        # the one they are on, costs no statement beyond their own row. A visit that records
-        # something writes, which bumps the revision, so the next view reads the row again.
-        mine, = learner_cache.kept(
-            ("module-mine", user.id, course.id, module.id), learner_cache.learner_stamp(user),
-            lambda: (db.session.connection().execute(
-                _LEARNER_IN_MODULE, {"user_id": user.id, "course_id": course.id, "module_id": module.id}).first(),),
-            size=lambda _kept: 300)
+        mine, = _learner_in(user, course.id, module.id)
         enrolment = mine if mine is not None and mine.id is not None else None
         row = mine if mine is not None and mine.progress_id is not None else None
         if outline[index].has_quiz:  # the last result is shown with the quiz only

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models.catalog import Course, Module
 from app.models.learning import Attempt, Enrolment, ModuleProgress
 from app.models.people import Institution, User
-from app.services import curriculum_cache
+from app.services import curriculum
 
 
 @dataclass
@@ -25,7 +25,7 @@ class CourseProgress:
     # The learner's enrolment as a plain row: id, course_id, enrolled_at, completed_at,
     # last_module_id, last_seen_at.
     enrolment: Row
-    course: Row  # the curriculum's plain row of the course (curriculum_cache)
+    course: Row  # the curriculum's plain row of the course (app.services.curriculum)
     total: int
     done: int
     continue_module: Row | None
@@ -43,7 +43,7 @@ class CourseProgress:
 
     @property
     def fragment_key(self) -> tuple:
-        """Everything the dashboard's card for this course shows (templating.fragments): learners
+        """Everything the dashboard's card for this course shows (kept_each, app.caching.pages): learners
         at the same point of a course share the card's HTML."""
         return ("dashboard-course", self.course.id, self.total, self.done, self.enrolment.completed_at,
                 self.continue_module.slug if self.continue_module is not None else None)
@@ -113,16 +113,14 @@ def dashboard_for(user: User, *, recent_attempts: int = 5) -> Dashboard:
     """The learner's active enrolments with progress, and their latest attempts (``recent_attempts``
     of them; 0 skips their query for callers that do not show them).
 
-    Courses and their outlines come from the worker's copy of the curriculum (curriculum_cache);
-    the learner's enrolments and progress are read as plain rows, a query each: building ORM
-    objects for every module of every enrolled course was most of this page's time
-    (bench/README.md).
+    Courses and their outlines are the curriculum's kept reads (app.services.curriculum); the
+    learner's enrolments and progress are read as plain rows, a query each, rather than as ORM
+    objects for every module of every enrolled course.
     """
-    curriculum = curriculum_cache.current()
     conn = db.session.connection()
     enrolments = [e for e in conn.execute(_ACTIVE_ENROLMENTS, {"user_id": user.id})
                   if curriculum.course_by_id(e.course_id) is not None]  # retired courses are not shown
-    outlines = curriculum.outlines([e.course_id for e in enrolments])
+    outlines = {e.course_id: curriculum.outline(e.course_id) for e in enrolments}
     rows = {r.module_id: r for r in conn.execute(_ALL_PROGRESS, {"user_id": user.id}).all()}
     courses = []
     for e in enrolments:

@@ -224,7 +224,7 @@ def module_statuses(user: User | None, course: Course) -> list[ModuleStatus]:
 
 def done_module_ids(user: User, module_ids: list[int]) -> frozenset[int]:
     """Which of these modules the learner has done: the marks of a module page's course outline,
-    in one query (the page keeps them with the learner's data, learner_cache)."""
+    in one query (the page keeps them with the learner's data, app.caching)."""
     return frozenset(db.session.scalars(
         select(ModuleProgress.module_id).where(
             ModuleProgress.user_id == user.id, ModuleProgress.module_id.in_(module_ids or [-1]),

@@ -13,7 +13,7 @@ from typing import Any
 
 from app import grading
 from app.curriculum.questions import QuestionType
-from app.services import curriculum_cache
+from app.services import curriculum
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,6 @@ def review_answers(items: list, responses: dict[int, Any], form) -> QuizReview:
     unchecked beyond being empty or not. Description items are not questions and are left out.
     ``form``: the submitted MultiDict, whose answer fields (and only those) are carried on.
     """
-    curriculum = curriculum_cache.current()
     lines, errors, names = [], {}, {"attempt_key"}
     for item in items:
         question = item.question

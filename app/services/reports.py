@@ -18,7 +18,8 @@ from app.models.catalog import Course, Module
 from app.models.cohorts import Cohort, CohortMember
 from app.models.learning import Attempt, Enrolment, ModuleProgress
 from app.models.people import User
-from app.services import curriculum_cache, learner_cache
+from app.caching import curriculum_revision, kept_while
+from app.services import curriculum
 
 SORTS = ("name", "progress", "score")
 
@@ -66,7 +67,7 @@ class MatrixRow:
 
 @dataclass
 class ModuleTotal:
-    module: Row  # a row of the course outline (curriculum_cache)
+    module: Row  # a row of the course outline (app.services.curriculum)
     done: int
     attempted: int
     mean_best: float | None
@@ -82,7 +83,7 @@ class Matrix:
 
     cohort: Cohort | Row  # the cohort, or its plain row (id, name): cohorts.cohort_row_for
     course: Course | Row
-    modules: list[Row]  # the course outline's rows (curriculum_cache)
+    modules: list[Row]  # the course outline's rows (app.services.curriculum)
     rows: list[MatrixRow]
     totals: list[ModuleTotal] = field(default_factory=list)
     sort: str = "name"
@@ -91,8 +92,7 @@ class Matrix:
     page: int = 1
     pages: int = 1
     first: int = 0  # the position of rows[0] among all learners in this sort, from 0
-    # What the report was built from (curriculum revision; members with their names and learning
-    # revisions), for keeping what is made of it beside it (learner_cache).
+    # What the report was built from (cohort_stamp), for keeping what is made of it beside it.
     stamp: tuple = ()
 
 
@@ -111,30 +111,35 @@ def progress_matrix(cohort: Cohort | Row, course: Course | Row, sort: str = "nam
     requests: read them, never change them.
     """
     sort = sort if sort in SORTS else "name"
-    curriculum = curriculum_cache.current()
     modules = list(curriculum.outline(course.id))  # plain rows, no module text
-    # Kept per worker for as long as the cohort's members, their names and their learning
-    # revisions (bumped by the database on every change to their enrolments, progress and
-    # attempts) and the curriculum stay as they are (learner_cache): an instructor reloading the
-    # report then costs one indexed read of the members instead of two aggregates over all of
-    # their progress. Read before everything the report is built from.
-    # .all(): one fetch of the 200 rows from the driver; iterating the result fetched them one by
-    # one, half the time of this read.
-    stamp = (curriculum.revision, tuple(map(tuple, db.session.connection().execute(
-        _MEMBERS, {"cohort_id": cohort.id}).all())))
-    parts = learner_cache.kept(("matrix", cohort.id, course.id, sort, page, per_page), stamp,
-                               lambda: _matrix_parts(cohort.id, course.id, modules, sort, page, per_page),
-                               size=lambda parts: 200 + 100 * len(parts[0]) * (len(modules) + 2))
-    rows, totals, count, completed, page, pages, first = parts
+    stamp = cohort_stamp(cohort.id)  # before everything the report is built from
+    rows, totals, count, completed, page, pages, first = _matrix_parts(stamp, cohort.id, course.id, sort, page,
+                                                                       per_page)
     return Matrix(cohort, course, modules, rows, totals, sort,
                   learner_count=count, completed=completed, page=page, pages=pages, first=first, stamp=stamp)
 
 
-def _matrix_parts(cohort_id: int, course_id: int, modules: list[Row], sort: str, page: int | None,
+def cohort_stamp(cohort_id: int) -> tuple:
+    """What a cohort's report is built from: the curriculum revision and the current members with
+    their names and learning revisions (bumped by the database on every change to their
+    enrolments, progress and attempts), in a fixed order. One indexed read of the members."""
+    # .all(): one fetch of the rows from the driver rather than one at a time.
+    return (curriculum_revision(), tuple(map(tuple, db.session.connection().execute(
+        _MEMBERS, {"cohort_id": cohort_id}).all())))
+
+
+def _matrix_size(parts) -> int:
+    """A kept report's weight, roughly: 100 bytes a cell (its rows by its module totals)."""
+    return 200 + 100 * len(parts[0]) * (len(parts[1]) + 2)
+
+
+@kept_while(stamp=lambda stamp, *_args: stamp, key=lambda _stamp, *args: args, size=_matrix_size)
+def _matrix_parts(stamp: tuple, cohort_id: int, course_id: int, sort: str, page: int | None,
                   per_page: int) -> tuple:
     """What ``progress_matrix`` shows, read from the database: (rows, totals, learner count,
     completed count, page, pages, first). Plain values and rows only, never ORM objects, so that
-    a worker can keep them beyond this request."""
+    a worker can keep them beyond this request (``stamp``: cohort_stamp, read before them)."""
+    modules = curriculum.outline(course_id)
     module_ids = [m.id for m in modules] or [-1]
     conn = db.session.connection()
     # The learners as plain rows (id, name, email) with their totals: 200 User objects were a

@@ -9,19 +9,18 @@ from flask import Response, abort, flash, get_template_attribute, redirect, rend
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db
 from app.learn.forms import ActionForm
-from app.services import (analysis_reports, cohorts, curriculum_cache, essays, institutions, learner_cache, reports,
-                          teaching)
+from app.caching import kept_page, kept_while
+from app.services import analysis_reports, cohorts, curriculum, essays, institutions, reports, teaching
 from app.services import attempts as attempt_service
 from app.services.catalog import published_course
 from app.services.errors import NotFound, ServiceError
 from app.teach import bp
 from app.teach.forms import AddInstructorForm, AssignCourseForm, CohortForm, GradeForm
-from app.templating import shared_page, worker_memo
+from app.caching.pages import worker_memo
 from app.urls import absolute_url
 
 
@@ -41,9 +40,9 @@ def _cohort(cohort_id: int):
 
 
 def _cohort_course(cohort, slug: str, *, plain: bool = False):
-    """The cohort's published course by slug, or 404. ``plain``: the curriculum copy's row
-    (curriculum_cache), for pages that only show the course; else the ORM object."""
-    course = curriculum_cache.current().course(slug)
+    """The cohort's published course by slug, or 404. ``plain``: the curriculum's row of it
+    (app.services.curriculum), for pages that only show the course; else the ORM object."""
+    course = curriculum.course(slug)
     if course is None or not any(cc.course_id == course.id for cc in cohort.courses):
         abort(404)
     if plain:
@@ -56,9 +55,9 @@ def _cohort_course(cohort, slug: str, *, plain: bool = False):
 
 def _report_cohort_and_course(cohort_id: int, slug: str):
     """For the progress matrix and its CSV: the cohort as a plain row (id, name) and the
-    curriculum copy's row of the course, after the checks of ``_cohort`` and ``_cohort_course``
+    curriculum's row of the course, after the checks of ``_cohort`` and ``_cohort_course``
     (404 or 403, in the same order), in one statement (cohorts.cohort_row_for)."""
-    course = curriculum_cache.current().course(slug)
+    course = curriculum.course(slug)
     return _teaching(cohorts.cohort_row_for, cohort_id, course.id if course is not None else None), course
 
 
@@ -180,18 +179,18 @@ def matrix(cohort_id: int, slug: str):
     c, course = _report_cohort_and_course(cohort_id, slug)
     m = reports.progress_matrix(c, course, request.args.get("sort", "name"),
                                 page=request.args.get("page", 1, type=int))
-    # The report's content (a 50-learner page is about 100 KB of HTML) is kept, rendered, with
-    # the report (learner_cache, under the same stamp) for each sort, page and language; the page
-    # around it is kept for everyone who sees this cohort and course (shared_page), with a hole
-    # for the content and one for the CSRF token of the sign-out form. The content is kept as the
-    # UTF-8 bytes the page is served as: encoding its 100 KB for every view was a fifth of the
-    # report's instructions (6.35M -> 5.05M).
-    content = learner_cache.kept(
-        ("matrix-html", c.id, course.id, m.sort, m.page, str(get_locale())), m.stamp,
-        lambda: str(get_template_attribute("teach/matrix_parts.html", "content")(m, worker_memo)).encode())
-    return shared_page(("matrix", c.id, c.name, course.id),
-                       lambda: render_template("teach/matrix.html", matrix=m, content=Markup(content.decode())),
-                       parts={"content": lambda: content})
+    # The report's content is the page's own piece, rendered with the report's data; the page
+    # around it is the same for everyone who sees this cohort and course.
+    content = _matrix_html(m, str(get_locale()))
+    return kept_page(("matrix", c.id, c.name, course.id),
+                     lambda: render_template("teach/matrix.html", matrix=m), own={"content": lambda: content})
+
+
+@kept_while(stamp=lambda m, _locale: m.stamp, key=lambda m, locale: (m.cohort.id, m.course.id, m.sort, m.page, locale))
+def _matrix_html(m, locale: str) -> bytes:
+    """The report's table and totals as the UTF-8 the page is served as (about 100 KB for 50
+    learners), kept with the report's data."""
+    return str(get_template_attribute("teach/matrix_parts.html", "content")(m, worker_memo)).encode()
 
 
 @bp.route("/cohorts/<int:cohort_id>/courses/<slug>/matrix.csv")

@@ -220,7 +220,7 @@ def test_cli_makes_a_coordinator_and_gives_them_institutions(runner, three_place
 
 
 def test_the_menu_shows_coordinators_their_reports_on_pages_kept_for_everyone(client, auth, course):
-    """The catalog is kept per worker for each kind of reader (shared_page): a coordinator must not
+    """The catalog is kept per worker for each kind of reader (kept_page): a coordinator must not
     be served the copy a learner's visit made, whose menu has no reports."""
     auth.login(role="learner")
     client.get("/courses")

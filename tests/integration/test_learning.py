@@ -7,6 +7,7 @@ import time
 import pytest
 from sqlalchemy import select
 
+from app import caching
 from app.extensions import db
 from app.models import Attempt, Course, Enrolment, ModuleProgress, Question
 from app.services.sync import sync_all
@@ -296,16 +297,16 @@ def assert_served_as_rendered(app, client, path, served, token, last_key=None):
     """A page is kept for ``path`` (its key ending with ``last_key`` when given), and what
     ``client`` was served equals what rendering the page afresh for them gives, tokens aside.
     Returns the fresh render and its token."""
-    copy = app.extensions["sabak_curriculum"]["copy"]
-    assert any(key[0] == "page" and (last_key is None or key[-1] == last_key) for key in copy._pages)
-    copy._pages.clear()
+    pages = app.extensions["sabak_kept"]["curriculum"].stores["pages"]
+    assert any(last_key is None or key[-1] == last_key for key in pages)
+    caching.forget_all()
     fresh, fresh_token = _page(client, path)
     assert served.replace(token, "TOKEN") == fresh.replace(fresh_token, "TOKEN")
     return fresh, fresh_token
 
 
 def test_readers_in_the_same_state_share_a_lesson_page_each_with_their_own_token(app, client, auth, course):
-    """A lesson's page is rendered once for each state of its readers and kept (shared_page): a
+    """A lesson's page is rendered once for each state of its readers and kept (kept_page): a
     second learner in the same state gets exactly what rendering for them gives, with their own
     CSRF token in the forms, and that token works."""
     first = auth.login(role="learner")
@@ -356,7 +357,7 @@ def test_a_shared_lesson_page_keeps_each_readers_menu_language_and_messages(app,
 
 def test_the_catalog_is_kept_with_a_hole_for_each_readers_own_cards(app, client, auth, course):
     """The catalog without filters is one page for every reader but for their status on each
-    card (shared_page with a part): each reader sees their own badges, exactly as rendering the
+    card (kept_page with an own piece): each reader sees their own badges, exactly as rendering the
     page for them gives, and a filtered catalog is rendered for its request."""
     auth.login(role="learner")
     client.get("/courses")  # shows (and so ends) the welcome message
@@ -401,7 +402,7 @@ def test_dashboard_course_cards_are_shared_by_learners_at_the_same_point_only(ap
 
 def test_the_dashboard_is_kept_with_holes_for_each_learners_own_parts(app, client, auth, course):
     """The dashboard is one page for every learner but for their greeting, courses, groups and
-    latest attempts (shared_page with parts): each learner sees only their own, exactly as
+    latest attempts (kept_page with own pieces): each learner sees only their own, exactly as
     rendering the page for them gives."""
     from app.services import cohorts
 
@@ -432,7 +433,7 @@ def test_the_dashboard_is_kept_with_holes_for_each_learners_own_parts(app, clien
 
 def test_a_learners_own_dashboard_parts_are_kept_until_their_data_name_or_language_changes(app, client, auth, course):
     """The greeting with the courses, and the latest attempts, are kept per learner under their
-    learning revision (learner_cache): a reload reads none of their progress or attempts, and
+    learning revision (app.caching.kept_for_learner): a reload reads none of their progress or attempts, and
     each change, whoever makes it, is on the next view exactly as a fresh render shows it."""
     from sqlalchemy import text
 

@@ -21,7 +21,7 @@ def session_model():
     return UserSession
 
 
-# Pages made from the learner's own data, kept pages of learner_cache included (the dashboard,
+# Pages made from the learner's own data, kept pieces included (app.caching) (the dashboard,
 # the progress API), and the API's "who am I".
 PERSONAL = ("/dashboard", "/api/v1/me", "/api/v1/me/progress", "/profile", "/credentials")
 

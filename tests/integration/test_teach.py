@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from app import caching
 from app.extensions import db
 from app.models.base import utcnow
 from app.models import Answer, Attempt, Cohort, Course, CohortMember, Enrolment, Question
@@ -294,7 +295,7 @@ def test_report_queries_do_not_grow_with_the_cohort(client, auth, course, app):
 
 
 def test_a_kept_matrix_is_served_until_a_member_their_progress_or_the_course_changes(client, auth, course, app):
-    """The report is kept per worker under its members' learning revisions (learner_cache): a
+    """The report is kept per worker under its members' learning revisions (app.caching.kept_while): a
     reload reads only the members; any change to what it shows is in the next view, whoever
     made it, plain SQL included."""
     from sqlalchemy import text
@@ -308,15 +309,15 @@ def test_a_kept_matrix_is_served_until_a_member_their_progress_or_the_course_cha
     path = f"/teach/cohorts/{cohort.id}/courses/{course.slug}"
 
     def fresh():
-        modules = list(reports.curriculum_cache.current().outline(course.id))
-        return reports._matrix_parts(cohort.id, course.id, modules, "score", None, reports.MATRIX_PAGE_SIZE)
+        return reports._matrix_parts.uncached(reports.cohort_stamp(cohort.id), cohort.id, course.id, "score", None,
+                                              reports.MATRIX_PAGE_SIZE)
 
     def shown():
         m = reports_matrix(cohort, course)
         return m.rows, m.totals, m.learner_count, m.completed
 
     assert shown() == fresh()[:4]
-    with app.test_request_context(path):  # a GET: only GETs keep or serve (learner_cache)
+    with app.test_request_context(path):  # a GET: only GETs keep or serve (app.caching)
         kept = reports_matrix(cohort, course).rows
         assert reports_matrix(cohort, course).rows is kept  # nothing changed: the same kept rows
     assert reports_matrix(cohort, course).rows is not kept  # outside a request: built afresh
@@ -351,8 +352,7 @@ def test_a_kept_matrix_is_served_until_a_member_their_progress_or_the_course_cha
     db.session.commit()
     served = client.get(path).get_data(as_text=True)
     assert "Переименованная группа" in served
-    app.extensions["sabak_curriculum"]["copy"]._pages.clear()
-    app.extensions.pop("sabak_learner_cache")
+    caching.forget_all()
     assert client.get(path).get_data(as_text=True) == served  # exactly as a fresh render
 
 
