@@ -57,9 +57,8 @@ def sqlite_curriculum_triggers(table: str) -> tuple[str, ...]:
 
 PG_CURRICULUM_FUNCTION = (
     "CREATE OR REPLACE FUNCTION bump_curriculum_revision() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-    "IF (TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM old_rows)) "
-    "OR (TG_OP <> 'DELETE' AND EXISTS (SELECT 1 FROM new_rows)) THEN "
-    f"{_BUMP_CURRICULUM}; END IF; RETURN NULL; END $$"
+    f"IF TG_OP = 'DELETE' THEN IF EXISTS (SELECT 1 FROM old_rows) THEN {_BUMP_CURRICULUM}; END IF; "
+    f"ELSIF EXISTS (SELECT 1 FROM new_rows) THEN {_BUMP_CURRICULUM}; END IF; RETURN NULL; END $$"
 )
 
 

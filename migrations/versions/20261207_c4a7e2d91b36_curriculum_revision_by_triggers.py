@@ -33,9 +33,8 @@ def upgrade():
                "WHERE NOT EXISTS (SELECT 1 FROM revisions WHERE name = 'curriculum')")
     if postgresql:
         op.execute("CREATE OR REPLACE FUNCTION bump_curriculum_revision() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                   "BEGIN IF (TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM old_rows)) "
-                   "OR (TG_OP <> 'DELETE' AND EXISTS (SELECT 1 FROM new_rows)) THEN "
-                   f"{BUMP}; END IF; RETURN NULL; END $$")
+                   f"BEGIN IF TG_OP = 'DELETE' THEN IF EXISTS (SELECT 1 FROM old_rows) THEN {BUMP}; END IF; "
+                   f"ELSIF EXISTS (SELECT 1 FROM new_rows) THEN {BUMP}; END IF; RETURN NULL; END $$")
     for table in TABLES:
         for suffix, event, tables in EVENTS:
             if postgresql:
