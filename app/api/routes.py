@@ -151,8 +151,7 @@ def submit_attempt(slug: str, module: str):
 
     def work() -> attempt_service.Submitted:
         responses = attempt_service.responses_from_json(questions, answers)
-        return attempt_service.submit(current_user, catalog_service.active_module(slug, module), responses, key,
-                                      questions)
+        return attempt_service.submit(current_user, page.module, responses, key, questions)
 
     try:
         submitted = commit_with_retry(work)

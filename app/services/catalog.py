@@ -13,6 +13,7 @@ from app.models.learning import Attempt, Enrolment, ModuleProgress
 from app.models.people import User
 from app.caching import kept_for_curriculum, kept_for_learner
 from app.services import curriculum, progress
+from app.services.curriculum import CourseView, ModuleView, OutlineEntry
 from app.services.errors import NotFound
 
 LANGUAGES = ("ru", "ky", "en")
@@ -21,7 +22,7 @@ AUDIENCES = ("students", "librarians", "all")
 
 @dataclass
 class CourseCard:
-    course: Row  # the curriculum's plain row (app.services.curriculum): the course's columns as attributes
+    course: CourseView
     module_count: int
     status: str  # "not-enrolled", "enrolled", "completed", "left"
     done_count: int = 0
@@ -57,17 +58,17 @@ class CourseGroup:
     catalog. ``versions`` are the published ones, in the fixed order ru, ky, en."""
 
     key: str  # the original's slug (credit.course_key)
-    versions: tuple[Row, ...]
+    versions: tuple[CourseView, ...]
 
-    def version(self, language: str) -> Row | None:
+    def version(self, language: str) -> CourseView | None:
         return next((v for v in self.versions if v.language == language), None)
 
-    def shown(self, prefer: str) -> Row:
+    def shown(self, prefer: str) -> CourseView:
         """The version whose title and summary the card shows: the reader's language when there
         is one, else the original (when published), else the first in the fixed order."""
         return self.version(prefer) or next((v for v in self.versions if v.slug == self.key), self.versions[0])
 
-    def languages(self, prefer: str) -> tuple[Row, ...]:
+    def languages(self, prefer: str) -> tuple[CourseView, ...]:
         """The versions as the card lists them: the reader's language first, then the fixed order."""
         return tuple(sorted(self.versions, key=lambda v: v.language != prefer))
 
@@ -77,9 +78,9 @@ class GroupCard:
     """One course group's card in the catalog page (the API stays per course: CourseCard)."""
 
     group: CourseGroup
-    course: Row  # the version shown (title, summary, link)
-    links: tuple[Row, ...]  # every version, as listed
-    taken: Row | None  # the version the learner takes, if any
+    course: CourseView  # the version shown (title, summary, link)
+    links: tuple[CourseView, ...]  # every version, as listed
+    taken: CourseView | None  # the version the learner takes, if any
     module_count: int  # of the version taken, else of the one shown
     status: str
     done_count: int = 0
@@ -117,7 +118,7 @@ def course_groups() -> _Groups:
     from app.services.credit import LANGUAGE_ORDER
 
     rank = {code: n for n, code in enumerate(LANGUAGE_ORDER)}
-    members: dict[str, list[Row]] = {}
+    members: dict[str, list[CourseView]] = {}
     for c in curriculum.courses().values():
         members.setdefault(c.translation_of or c.slug, []).append(c)
     groups = tuple(CourseGroup(key, tuple(sorted(rows, key=lambda v: (rank.get(v.language, len(rank)), v.language))))
@@ -208,7 +209,7 @@ def _group_order(groups: tuple[CourseGroup, ...], places: list[int], prefer: str
     return sorted(places, key=key)
 
 
-def _filtered(language: str, audience: str, track: str) -> list[Row]:
+def _filtered(language: str, audience: str, track: str) -> list[CourseView]:
     """Published courses matching the filters, in the copy's order (language, then title)."""
     return [
         c for c in curriculum.courses().values()
@@ -266,7 +267,7 @@ def _my_courses():
 _MY_COURSES = _my_courses()
 
 
-def _cards(user: User | None, courses: list[Row], counts: dict[int, int]) -> list[CourseCard]:
+def _cards(user: User | None, courses: list[CourseView], counts: dict[int, int]) -> list[CourseCard]:
     mine = _mine(user) if courses else {}
     cards = []
     for c in courses:
@@ -275,7 +276,7 @@ def _cards(user: User | None, courses: list[Row], counts: dict[int, int]) -> lis
     return cards
 
 
-def _in_catalog_order(courses, prefer_language: str) -> list[Row]:
+def _in_catalog_order(courses, prefer_language: str) -> list[CourseView]:
     """Courses (ordered by language and title) with those in ``prefer_language`` first; a stable
     sort, so each group keeps the title order."""
     return sorted(courses, key=lambda c: c.language != prefer_language)
@@ -377,18 +378,17 @@ def active_module(slug: str, module_slug: str) -> Module:
     return module
 
 
-def active_module_row(slug: str, module_slug: str) -> Row:
-    """The published course's active module by slugs, as the worker's copy of the curriculum
-    holds it (a plain row of every column; NotFound if none): what the quiz POST needs, with no
-    query once the copy has it."""
+def active_module_row(slug: str, module_slug: str) -> ModuleView:
+    """The published course's active module by slugs, as the curriculum's kept reads hold it
+    (NotFound if none): what the quiz POST needs, with no query once it is kept."""
     module = curriculum.module(_outline_row(slug, module_slug).id)
     if module is None:
         raise NotFound("There is no such module in this course.")
     return module
 
 
-def _outline_row(slug: str, module_slug: str) -> Row:
-    """The module's row in its published course's outline (the copy of the curriculum), or NotFound."""
+def _outline_row(slug: str, module_slug: str) -> OutlineEntry:
+    """The module's entry in its published course's outline, or NotFound."""
     course = curriculum.course(slug)
     if course is None:
         raise NotFound("There is no such course.")
@@ -450,18 +450,18 @@ def course_page(user: User | None, slug: str) -> CoursePage:
 
 @dataclass
 class ModulePage:
-    """The module page's data. ``course`` and ``module`` are the curriculum's plain rows (see
-    app.services.curriculum): read-only, with the columns as attributes; ``module`` has no ``course``."""
+    """The module page's data. ``course``, ``module`` and the outline are the curriculum's read
+    models (app.services.curriculum); ``enrolment`` is the learner's row."""
 
-    course: Row
-    module: Row
-    previous: Row | None  # the neighbours in the outline: id, slug, title...
-    next: Row | None
+    course: CourseView
+    module: ModuleView
+    previous: OutlineEntry | None  # the neighbours in the outline
+    next: OutlineEntry | None
     enrolment: Row | None  # id, left_at, completed_at, last_module_id
     status: progress.ModuleStatus
     has_quiz: bool
     last_attempt: Attempt | None
-    outline: tuple[Row, ...] = ()  # the course's active modules in order: id, slug, title, minutes...
+    outline: tuple[OutlineEntry, ...] = ()  # the course's active modules in order
     position: int = 1  # this module's place in the outline, from 1
 
     @property
