@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from app.errors import error_response
 from app.extensions import db
 from app.learn import bp
-from app.learn.forms import ActionForm
+from app.forms import ActionForm
 from app.services import attempts as attempt_service
 from app.services import learner_cache
 from app.services import catalog as catalog_service
@@ -51,7 +51,7 @@ def index():
 @login_required
 def dashboard():
     from app.services import cohorts
-    from app.teach.forms import JoinForm
+    from app.learn.forms import JoinForm
 
     user = _user()
     # Each read only when something is rendered.
@@ -312,7 +312,7 @@ def attempt_result(slug: str, module_slug: str, number: int):
 def join_link(code: str):
     """The link an instructor shares: confirm before joining (a GET never changes anything)."""
     from app.services import cohorts
-    from app.teach.forms import JoinForm
+    from app.learn.forms import JoinForm
 
     cohort = cohorts.find_by_code(code)
     if cohort is None:
@@ -325,7 +325,7 @@ def join_link(code: str):
 @login_required
 def join_cohort():
     from app.services import cohorts
-    from app.teach.forms import JoinForm
+    from app.learn.forms import JoinForm
 
     form = JoinForm()
     if form.validate_on_submit():
