@@ -1,42 +1,12 @@
 """Sabak: the application factory, built from named steps."""
 from __future__ import annotations
 
-from inspect import iscoroutinefunction
 from pathlib import Path
-from types import CodeType
 
 from flask import Flask
 
+from app.platform.application import Sabak
 from config import Config, load_config
-
-
-class Sabak(Flask):
-    """Flask, answering ``ensure_sync`` from a dict.
-
-    Flask asks of every hook, view and context processor on every request whether it is a
-    coroutine function (``inspect.iscoroutinefunction``, ten times for a small page). For a
-    function or a method the answer lies in its code object, which never changes, so it is
-    remembered per code object (closures made per request share theirs: the dict stays small).
-    """
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._is_async: dict[CodeType, bool] = {}
-
-    def ensure_sync(self, func):
-        code = getattr(getattr(func, "__func__", func), "__code__", None)
-        if code is None:  # a partial or a callable object: ask as Flask does
-            return super().ensure_sync(func)
-        is_async = self._is_async.get(code)
-        if is_async is None:
-            is_async = self._is_async[code] = iscoroutinefunction(func)
-        return self.async_to_sync(func) if is_async else func
-
-    def send_static_file(self, filename: str):
-        """Static files by plain or content-hashed name (app.platform.assets)."""
-        from app.platform import assets
-
-        return assets.send_static_file(self, filename, super().send_static_file)
 
 
 def create_app(config: Config | str | None = None, **overrides) -> Flask:
@@ -83,75 +53,52 @@ def register_input_rule(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import ratelimit  # noqa: F401  (registers the sabak+db:// limits storage)
-    from app.extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
+    """Bind the extensions, each with Sabak's integration of it (app.platform)."""
+    from flask_babel import lazy_gettext as _l
+
     from app import models  # noqa: F401  (registers the tables)
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from app.platform import csrf as csrf_tokens
+    from app.platform import i18n, migrations, sessions, sqlite
+    from app.platform import ratelimit  # noqa: F401  (registers the sabak+db:// limits storage)
     from app.services import accounts
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
+                     **migrations.ALEMBIC_OPTIONS)
+    sessions.install(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    csrf_tokens.install(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.install_gettext(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
-    login_manager.user_loader(accounts.load_user_from_cookie_id)
-
-    from flask_babel import lazy_gettext as _l
-
     login_manager.login_message = _l("Please log in to see this page.")
-    _configure_sqlite(app)
-
-
-def _configure_sqlite(app: Flask) -> None:
-    """Foreign keys on, WAL journal, a busy timeout and larger caches for every SQLite connection."""
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
-    from app.extensions import db
-
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        return
-
-    with app.app_context():
-        engine: Engine = db.engine
-
-    from app.services import transactions
-
-    transactions.install(engine)  # writers queue for their turn instead of polling SQLite's lock
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        if app.config["SQLALCHEMY_DATABASE_URI"] not in ("sqlite://", "sqlite:///:memory:"):
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            # Read the file through the page cache by mmap and keep 32 MB of pages per connection
-            # (the default is 2 MB): module pages read 20 KB rows of HTML that then stay in memory.
-            cursor.execute("PRAGMA mmap_size=268435456")
-            cursor.execute("PRAGMA cache_size=-32768")
-        cursor.close()
+    login_manager.user_loader(accounts.load_user_from_cookie_id)
+    sqlite.install(app)
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.admin import bp as admin_bp
-    from app.api import bp as api_bp
-    from app.auth import bp as auth_bp
-    from app.health import bp as health_bp
-    from app.learn import bp as learn_bp
-    from app.ledger import bp as ledger_bp
-    from app.teach import bp as teach_bp
+    """Each blueprint's views, registered on its ``bp``. A blueprint package defines ``bp`` and its
+    guards; its ``routes`` module adds the views to it, so the routes are imported here, where the
+    blueprint is registered, and the package never imports its own routes (an import cycle)."""
+    from app import health
+    from app.admin import routes as admin
+    from app.api import routes as api
+    from app.auth import routes as auth
+    from app.learn import routes as learn
+    from app.ledger import routes as ledger
+    from app.teach import routes as teach
 
-    app.register_blueprint(learn_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(teach_bp, url_prefix="/teach")
-    app.register_blueprint(admin_bp, url_prefix="/admin")
-    app.register_blueprint(api_bp, url_prefix="/api/v1")
-    app.register_blueprint(health_bp)
-    app.register_blueprint(ledger_bp)
+    app.register_blueprint(learn.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(teach.bp, url_prefix="/teach")
+    app.register_blueprint(admin.bp, url_prefix="/admin")
+    app.register_blueprint(api.bp, url_prefix="/api/v1")
+    app.register_blueprint(health.bp)
+    app.register_blueprint(ledger.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -285,7 +285,7 @@ def seed_command() -> None:
 @maintenance_cli.command("purge")
 def purge_command() -> None:
     """Delete expired rate-limit windows and expired login sessions."""
-    from app.ratelimit import DatabaseStorage
+    from app.platform.ratelimit import DatabaseStorage
     from app.services import accounts
 
     removed = DatabaseStorage().purge_expired()

@@ -2,15 +2,10 @@
 from __future__ import annotations
 
 import re
-import threading
-import time
-from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, g, session
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app.models.people import Role
 
@@ -31,64 +26,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-class RememberingCookieSessions(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, remembering in each worker the cookies it has verified.
-
-    Opening the session was a sixth of a small logged-in request (bench/README.md): a serializer
-    built anew, the signature's key derived and checked, the payload decompressed and decoded,
-    for the same few hundred cookies again and again. Checking a signature is deterministic, so
-    a cookie verified once needs only its age checked again: its contents (as JSON, so every
-    request gets its own dict) and the time it was signed are kept, keyed by the exact cookie
-    text. Only verified cookies get in, nothing is ever invalidated (a changed session is a
-    different cookie), and the store is bounded. Signing out does not rest on cookies: the user
-    loader checks the session's ``user_sessions`` row on every request
-    (accounts.load_user_from_cookie_id), so a kept cookie whose session has ended signs nobody in.
-    """
-
-    MAX_REMEMBERED = 10_000  # about 3 MB
-
-    def __init__(self) -> None:
-        self._verified: dict[str, tuple[str, float]] = {}
-        self._serializer: tuple[tuple, URLSafeTimedSerializer | None] = ((), None)
-        self._lock = threading.Lock()
-
-    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        keys = (tuple(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
-        made_for, serializer = self._serializer
-        if made_for != keys:
-            serializer = super().get_signing_serializer(app)
-            with self._lock:
-                self._serializer = (keys, serializer)
-                self._verified = {}  # verified with other keys
-        return serializer
-
-    def open_session(self, app: Flask, request) -> SecureCookieSession | None:
-        serializer = self.get_signing_serializer(app)
-        if serializer is None:
-            return None
-        cookie = request.cookies.get(self.get_cookie_name(app))
-        if not cookie:
-            return self.session_class()
-        max_age = app.permanent_session_lifetime.total_seconds()
-        remembered = self._verified.get(cookie)
-        if remembered is not None:
-            contents, signed_at = remembered
-            if 0 <= time.time() - signed_at <= max_age:
-                return self.session_class(self.serializer.loads(contents))
-        try:
-            data, signed = serializer.loads(cookie, max_age=int(max_age), return_timestamp=True)
-        except BadSignature:
-            return self.session_class()
-        with self._lock:
-            if len(self._verified) >= self.MAX_REMEMBERED:
-                self._verified = {}
-            self._verified[cookie] = (self.serializer.dumps(data), signed.timestamp())
-        return self.session_class(data)
-
-
 def register(app: Flask) -> None:
-    app.session_interface = RememberingCookieSessions()
-
     fixed = [
         ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
         ("X-Content-Type-Options", "nosniff"),
@@ -131,20 +69,6 @@ def require_role(*roles: Role) -> None:
         abort(login_manager.unauthorized())
     if not has_role(current_user, *roles):
         abort(403)
-
-
-def role_required(*roles: Role):
-    """Decorator form of :func:`require_role` for single views."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            require_role(*roles)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 _CONTROL = re.compile("[\x00-\x1f\x7f]")

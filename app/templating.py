@@ -5,8 +5,8 @@ from datetime import datetime
 from functools import cache, lru_cache
 
 from babel.numbers import format_decimal
-from flask import Flask, current_app, g, request, session
-from flask_babel import get_locale, get_timezone, get_translations, gettext, ngettext
+from flask import Flask, current_app, request, session
+from flask_babel import get_locale, get_timezone, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from app import localformat
@@ -76,29 +76,8 @@ def response_error(qtype: str) -> str:
     return str(RESPONSE_ERRORS.get(qtype, _l("This answer could not be read. Please answer again.")))
 
 
-def _request_translations():
-    """Flask-Babel's translations for this request, found once per request and kept in ``g``.
-
-    Flask-Babel's template callables look them up again for every string (the request context,
-    the locale, its identifier, the domain's cache): a page has 30 to 50 strings, and the lookups
-    cost more than the translating (bench/README.md). Nothing in Sabak changes the locale in the
-    middle of a request (Flask-Babel would not notice either: it keeps the locale per request).
-    """
-    translations = g.get("_sabak_translations")
-    if translations is None:
-        translations = g._sabak_translations = get_translations()
-    return translations
-
-
 def register(app: Flask) -> None:
     caching_pages.register(app)
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _request_translations().ugettext(s),
-        ngettext=lambda s, p, n: _request_translations().ungettext(s, p, n),
-        pgettext=lambda c, s: _request_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _request_translations().unpgettext(c, s, p, n),
-        newstyle=True,
-    )
 
     @app.context_processor
     def inject_globals():
@@ -119,10 +98,6 @@ def register(app: Flask) -> None:
                 lambda hours: gettext("%(hours)s h credit", hours=hours_filter(hours))),
             "response_error": response_error,
             "flag_text": flag_text,
-            # Flask-WTF's csrf_token() with the session's signed token reused (signed_csrf_token),
-            # as a slot of a kept page (app.caching.pages); Flask-WTF's own context processor runs
-            # first, so this one is what pages call.
-            "csrf_token": caching_pages.csrf_token,
         }
 
     @app.template_filter("datetime")
@@ -141,31 +116,6 @@ def register(app: Flask) -> None:
     app.template_filter("two_decimals")(two_decimals)
 
 
-def signed_csrf_token() -> str:
-    """This request's CSRF token, as Flask-WTF's ``generate_csrf`` gives it: what templates call as
-    ``csrf_token()`` and kept pages put in their hole.
-
-    Flask-WTF signs the session's raw token anew for every request that shows a form (a
-    serializer built, its key derived, an HMAC), about a tenth of a kept page's time. With
-    WTF_CSRF_TIME_LIMIT off, as Sabak runs, the signing time is never checked, so a raw token's
-    signed form is as good on the next request: each worker keeps the last ones it made and puts
-    them where Flask-WTF looks first (``g.csrf_token``), so every form of the page shows it.
-    """
-    from flask_wtf.csrf import generate_csrf
-
-    raw = session.get("csrf_token")
-    if raw is None or "csrf_token" in g or current_app.config.get("WTF_CSRF_TIME_LIMIT") is not None:
-        return generate_csrf()
-    signed = current_app.extensions.setdefault("sabak_signed_csrf", {})
-    token = signed.get(raw)
-    if token is None:
-        token = generate_csrf()
-        if len(signed) >= 10_000:
-            signed.clear()
-        signed[raw] = token
-    else:
-        g.csrf_token = token
-    return token
 
 
 def hours_filter(value: float | int | None) -> str:

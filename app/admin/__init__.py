@@ -18,5 +18,3 @@ COORDINATOR_ENDPOINTS = frozenset({"admin.reports", "admin.reports_csv"})
 def _admins_only():
     require_role(Role.COORDINATOR if request.endpoint in COORDINATOR_ENDPOINTS else Role.ADMIN)
 
-
-from app.admin import routes  # noqa: E402,F401

@@ -7,7 +7,7 @@ from wtforms import BooleanField, SelectField, SelectMultipleField, StringField,
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from app.auth.forms import strip
+from app.forms import strip
 from app.models.people import Role
 from app.platform.forms import Form
 from app.services.institutions import KIND_LABELS, MAX_NAME_LENGTH, REGION_LABELS
@@ -55,3 +55,8 @@ class ScopeForm(Form):
     all_institutions = BooleanField(_l("All institutions, and learners without one"))
     institutions = CheckboxesField(_l("Or only these institutions"), coerce=int)
     submit = SubmitField(_l("Save"))
+
+
+class RevokeForm(Form):
+    reason = StringField(_l("Reason for revoking"), validators=[DataRequired(), Length(max=500)], filters=[strip])
+    submit = SubmitField(_l("Revoke"))

@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.admin import bp
-from app.admin.forms import ROLE_LABELS, ImportForm, InstitutionForm, MergeForm, RoleForm, ScopeForm
+from app.admin.forms import ROLE_LABELS, ImportForm, InstitutionForm, MergeForm, RevokeForm, RoleForm, ScopeForm
 from app.extensions import db
 from app.models.people import Institution, InstitutionKind, Region, Role, User
-from app.learn.forms import ActionForm
+from app.forms import ActionForm
 from app.services import accounts, catalog, coordinator, institutions, password_resets, user_directory
 from app.services.institutions import KIND_LABELS
 
@@ -137,7 +137,6 @@ def courses():
 
 @bp.route("/certificates")
 def certificates_list():
-    from app.ledger.forms import RevokeForm
     from app.services import certificates as cert_service
 
     query = request.args.get("q", "").strip()
@@ -148,7 +147,6 @@ def certificates_list():
 
 @bp.route("/certificates/<int:cert_id>/revoke", methods=["POST"])
 def revoke_certificate(cert_id: int):
-    from app.ledger.forms import RevokeForm
     from app.models.credentials import Certificate
     from app.services import certificates as cert_service
 

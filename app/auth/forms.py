@@ -6,12 +6,9 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from app.forms import strip
 from app.platform.forms import Form
 from app.services.accounts import MIN_PASSWORD_LENGTH
-
-def strip(value: str | None) -> str | None:
-    """People paste addresses with spaces around them; forgive that."""
-    return value.strip() if isinstance(value, str) else value
 
 
 LANGUAGE_CHOICES = [SelectChoice("ru", "Русский"), SelectChoice("ky", "Кыргызча"), SelectChoice("en", "English")]

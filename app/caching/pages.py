@@ -136,13 +136,8 @@ def own(name: str, html=None) -> Markup:
     return _slot(name, html) if name in g.get("_sabak_own", ()) else Markup(html)
 
 
-def csrf_token() -> str:
-    """Template helper: this request's CSRF token (a slot of its own in a page being kept)."""
-    return signed_token()
-
-
 def signed_token() -> str:
-    from app.templating import signed_csrf_token
+    from app.platform.csrf import signed_csrf_token
 
     return signed_csrf_token()
 
@@ -244,8 +239,8 @@ def render_shared(items, render, memo: dict, by_value: bool = False) -> Markup:
 
 
 def register(app) -> None:
-    """The template helpers: ``own``, ``csrf_token``, ``kept_each``, ``kept_static``, ``worker_memo``
-    and the ``render_shared`` filter."""
-    app.jinja_env.globals.update(own=own, csrf_token=csrf_token, kept_each=kept_each, kept_static=kept_static,
-                                 worker_memo=worker_memo)
+    """The template helpers: ``own``, ``kept_each``, ``kept_static``, ``worker_memo`` and the
+    ``render_shared`` filter. (``csrf_token()`` is app.platform.csrf's: while a page is rendered to
+    be kept, the token it finds in ``g`` is marked as a slot.)"""
+    app.jinja_env.globals.update(own=own, kept_each=kept_each, kept_static=kept_static, worker_memo=worker_memo)
     app.template_filter("render_shared")(render_shared)

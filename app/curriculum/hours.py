@@ -13,12 +13,6 @@ from .modules import ParsedModule
 HOURS_TOLERANCE = 0.25
 
 
-def supported_minutes(modules: Sequence[ParsedModule], practical_minutes: int) -> int:
-    """The minutes a course's ``hours`` rest on: its modules' ``minutes`` plus declared practical
-    work (a module without ``minutes`` adds nothing)."""
-    return sum(m.minutes or 0 for m in modules) + practical_minutes
-
-
 def check_hours(manifest: Manifest, modules: Sequence[ParsedModule], path: str) -> list[Diagnostic]:
     """A warning, with the figures, when ``hours`` exceed the modules' minutes plus
     ``practical_minutes`` by more than :data:`HOURS_TOLERANCE`.

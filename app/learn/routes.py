@@ -15,7 +15,7 @@ from app.caching import kept_for_learner, kept_page, kept_pieces
 from app.errors import error_response
 from app.extensions import db
 from app.learn import bp
-from app.learn.forms import ActionForm
+from app.forms import ActionForm
 from app.services import attempts as attempt_service
 from app.services import catalog as catalog_service
 from app.services import dashboard as dashboard_service
@@ -50,7 +50,7 @@ def index():
 @login_required
 def dashboard():
     from app.services import cohorts
-    from app.teach.forms import JoinForm
+    from app.learn.forms import JoinForm
 
     user = _user()
     mine = cache(lambda: _dashboard_pieces(user, user.name, str(get_locale()), str(get_timezone())))
@@ -318,7 +318,7 @@ def attempt_result(slug: str, module_slug: str, number: int):
 def join_link(code: str):
     """The link an instructor shares: confirm before joining (a GET never changes anything)."""
     from app.services import cohorts
-    from app.teach.forms import JoinForm
+    from app.learn.forms import JoinForm
 
     cohort = cohorts.find_by_code(code)
     if cohort is None:
@@ -331,7 +331,7 @@ def join_link(code: str):
 @login_required
 def join_cohort():
     from app.services import cohorts
-    from app.teach.forms import JoinForm
+    from app.learn.forms import JoinForm
 
     form = JoinForm()
     if form.validate_on_submit():

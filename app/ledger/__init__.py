@@ -2,5 +2,3 @@
 from flask import Blueprint
 
 bp = Blueprint("ledger", __name__)
-
-from app.ledger import routes  # noqa: E402,F401

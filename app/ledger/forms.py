@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import DateField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.auth.forms import strip
+from app.forms import strip
 from app.platform.forms import DecimalField, Form
 
 
@@ -20,14 +20,3 @@ class ExternalLearningForm(Form):
     evidence = FileField(_l("Evidence (optional): certificate or programme, PDF, JPEG or PNG"),
                          validators=[FileAllowed(["pdf", "jpg", "jpeg", "png"], _l("PDF, JPEG or PNG only."))])
     submit = SubmitField(_l("Send for approval"))
-
-
-class ReviewForm(Form):
-    reason = TextAreaField(_l("Reason (required to reject)"), validators=[Optional(), Length(max=2000)])
-    approve = SubmitField(_l("Approve"))
-    reject = SubmitField(_l("Reject"))
-
-
-class RevokeForm(Form):
-    reason = StringField(_l("Reason for revoking"), validators=[DataRequired(), Length(max=500)], filters=[strip])
-    submit = SubmitField(_l("Revoke"))

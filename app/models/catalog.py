@@ -43,10 +43,6 @@ class Course(TimestampMixin, db.Model):
         back_populates="course", order_by="Module.position", cascade="all, delete-orphan"
     )
 
-    @property
-    def is_published(self) -> bool:
-        return self.retired_at is None
-
     def __repr__(self) -> str:
         return f"<Course {self.slug}>"
 

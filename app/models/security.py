@@ -8,7 +8,7 @@ from app.extensions import db
 
 
 class RateLimitCounter(db.Model):
-    """One fixed-window counter of Flask-Limiter, kept in the database (see app/ratelimit.py)."""
+    """One fixed-window counter of Flask-Limiter, kept in the database (see app/platform/ratelimit.py)."""
 
     __tablename__ = "rate_limit_counters"
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, exists, func, select
+from sqlalchemy import bindparam, delete, exists, select
 
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
@@ -302,11 +302,6 @@ def assign_role(user: User, role: Role) -> None:
         user.coordinates_all_institutions = False
         user.coordinated_institutions = []
     db.session.flush()
-
-
-def count_users_by_role() -> dict[Role, int]:
-    rows = db.session.execute(select(User.role, func.count()).group_by(User.role)).all()
-    return {role: count for role, count in rows}
 
 
 def update_profile(user: User, *, name: str, locale: str | None, institution_id: int | None) -> None:

@@ -277,13 +277,6 @@ def submit(user: User, module: Module, responses: Mapping[int, Any], idempotency
     return Submitted(attempt_id, used + 1, False)
 
 
-def submit_attempt(user: User, module: Module, responses: Mapping[int, Any], idempotency_key: str,
-                   questions: list[Question] | None = None) -> Attempt:
-    """``submit``, returning the attempt as an ORM object, for callers that read it whole (the
-    tests, a shell): one more read, by primary key."""
-    return db.session.get(Attempt, submit(user, module, responses, idempotency_key, questions).id)
-
-
 @dataclass
 class _Graded:
     question: Question

@@ -10,23 +10,15 @@ from app.models.learning import Enrolment
 from app.models.people import User
 
 
-def enrolment_for(user: User, course: Course, *, lock: bool = False) -> Enrolment | None:
-    """The user's enrolment in the course, active or left, or None.
-
-    ``lock``: read it with ``SELECT ... FOR UPDATE`` (a no-op on SQLite, which serialises writers
-    anyway). Everything that numbers or counts a learner's attempts in a course locks it first, so
-    that on PostgreSQL two workers submitting for the same learner queue behind each other instead
-    of both computing the same "next attempt number".
-    """
-    return enrolment_in(user, course.id, lock=lock)
+def enrolment_for(user: User, course: Course) -> Enrolment | None:
+    """The user's enrolment in the course, active or left, or None."""
+    return enrolment_in(user, course.id)
 
 
-def enrolment_in(user: User, course_id: int, *, lock: bool = False) -> Enrolment | None:
+def enrolment_in(user: User, course_id: int) -> Enrolment | None:
     """``enrolment_for`` by the course's id, for callers that hold a module but not its course."""
-    stmt = select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course_id)
-    if lock:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    return db.session.scalar(stmt)
+    return db.session.scalar(
+        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course_id))
 
 
 def is_enrolled(user: User, course: Course) -> bool:

@@ -1,7 +1,7 @@
 """Writes whose parameters are made ready before the writers' turn, so that holding it costs little
 more than the database's own work.
 
-On SQLite one transaction of the host writes at a time (``transactions``): everything between a
+On SQLite one transaction of the host writes at a time (``app.platform.sqlite``): everything between a
 transaction's first write and its commit keeps every other writer waiting. Under load the holder
 shares two CPUs with other workers and is often descheduled while it holds the turn, so each
 microsecond of Python in there is paid many times over: sixteen quiz submissions at once held the

@@ -1,18 +1,15 @@
-"""Committing a unit of work that may lose a race, for the views and CLI that own commits; and,
-on SQLite, the writers' turn: one transaction of the host writes at a time, queued in the kernel."""
+"""Committing a unit of work that may lose a race, for the views and CLI that own commits.
+
+On SQLite, the writers' turn (one transaction of the host writes at a time, queued in the kernel)
+is database integration: app.platform.sqlite."""
 from __future__ import annotations
 
-import fcntl
-import os
 import random
-import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
 
 from app.extensions import db
 
@@ -39,122 +36,6 @@ def commit_with_retry(work: Callable[[], T], attempts: int = 8) -> T:
             # Jitter, so that the losers of one race do not meet again in the next.
             time.sleep(random.uniform(0.005, 0.02) * attempt)
     raise AssertionError("unreachable")
-
-
-# The worker's handle on each SQLite writers' lock file: {path: (pid, fd)}. Opened lazily in each
-# worker (an fd inherited across fork would share one lock between parent and child).
-_lock_files: dict[str, tuple[int, int]] = {}
-_in_process = threading.RLock()  # flock does not exclude the threads of one process
-_turn = threading.local()  # .depth, .path: this thread's holds; .held: connections that wrote
-_FLAG = "sabak_writer_turn"
-
-
-def take_turn(path: str) -> None:
-    """Wait for, then take, the writers' turn of the SQLite database whose lock file is ``path``.
-
-    SQLite admits one writer; the others wait in its busy handler, which polls by sleeping 1, 2,
-    5, 10... ms. Under load (sixteen quiz submissions at once on four workers) a submission's
-    slowest cases were those sleeps while the CPU idled: p99 over 500 ms (bench/README.md). An
-    exclusive ``flock`` on a file beside the database queues the writers instead, and the
-    kernel wakes the next one the moment the lock is released. A transaction takes the turn at
-    its first write (see ``install``) and gives it back when it ends, so reads and everything
-    before the first write still run side by side. The lock is the filesystem's: it holds
-    across every worker of the host, and a SQLite file has no other host. PostgreSQL locks rows,
-    not the database: there none of this is installed.
-    """
-    _in_process.acquire()
-    depth = getattr(_turn, "depth", 0)
-    if depth == 0:
-        fcntl.flock(_lock_fd(path), fcntl.LOCK_EX)
-        _turn.path = path
-    _turn.depth = depth + 1
-
-
-def end_turn() -> None:
-    """Give back one hold of the turn; the last one lets the next writer in."""
-    depth = getattr(_turn, "depth", 0)
-    if depth == 0:
-        return
-    _turn.depth = depth - 1
-    if depth == 1:
-        fcntl.flock(_lock_fd(_turn.path), fcntl.LOCK_UN)
-    _in_process.release()
-
-
-def lock_path(engine) -> str | None:
-    url = engine.url
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        return None
-    return f"{url.database}-writers.lock"
-
-
-def install(engine) -> None:
-    """Take the writers' turn before a SQLite transaction's first write; it ends with the
-    transaction (the session's commit or rollback, or the connection's return to the pool)."""
-    path = lock_path(engine)
-    if path is None:
-        return
-
-    # On the dialect's execute hooks (DialectEvents), not the connection's before_cursor_execute:
-    # a connection event turns on the event checks at every step of every connection (begin,
-    # execute, commit, rollback), which cost about a tenth of a small request (bench/README.md);
-    # these run only around the cursor's execute.
-    def _before_write(statement: str, context) -> None:
-        info = context.root_connection.info  # the pooled DBAPI connection's: it outlives the Connection
-        if info.get(_FLAG):
-            return
-        if (context.isinsert or context.isupdate or context.isdelete
-                or statement.lstrip()[:7].upper() in ("INSERT ", "UPDATE ", "DELETE ", "REPLACE")):
-            take_turn(path)
-            info[_FLAG] = True
-            _held().append(info)
-
-    @event.listens_for(engine, "do_execute")
-    def _execute(_cursor, statement, _parameters, context) -> None:
-        _before_write(statement, context)
-
-    @event.listens_for(engine, "do_execute_no_params")
-    def _execute_no_params(_cursor, statement, context) -> None:
-        _before_write(statement, context)
-
-    @event.listens_for(engine, "do_executemany")
-    def _executemany(_cursor, statement, _parameters, context) -> None:
-        _before_write(statement, context)
-
-    @event.listens_for(engine, "checkin")
-    def _returned(_dbapi_connection, record) -> None:
-        # The safety net for writes outside a session (the CLI's engine.begin()): the pool gets
-        # a connection back only when its transaction is over.
-        if record.info.pop(_FLAG, False):
-            _held()[:] = [info for info in _held() if info is not record.info]
-            end_turn()
-
-
-def _held() -> list:
-    """The pooled connections' info dicts on which this thread took the turn."""
-    held = getattr(_turn, "held", None)
-    if held is None:
-        held = _turn.held = []
-    return held
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _transaction_ended(_session) -> None:
-    """A session's transaction is over (after the database's COMMIT or ROLLBACK): end the turns
-    this thread took for it."""
-    held = _held()
-    while held:
-        held.pop().pop(_FLAG, None)
-        end_turn()
-
-
-def _lock_fd(path: str) -> int:
-    pid, fd = _lock_files.get(path, (None, -1))
-    if pid != os.getpid():
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        _lock_files[path] = (os.getpid(), fd)
-    return fd
 
 
 def _is_transient(exc: OperationalError) -> bool:

@@ -12,5 +12,3 @@ def _instructors_only():
     # Guarding the whole blueprint means a new route cannot forget its role check.
     require_role(Role.INSTRUCTOR)
 
-
-from app.teach import routes  # noqa: E402,F401

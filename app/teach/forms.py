@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.auth.forms import strip
+from app.forms import strip
 from app.platform.forms import DecimalField, Form
 
 
@@ -34,7 +34,7 @@ class GradeForm(Form):
     submit = SubmitField(_l("Save grade"))
 
 
-class JoinForm(Form):
-    code = StringField(_l("Join code"), validators=[DataRequired(), Length(max=20)], filters=[strip],
-                       description=_l("Your instructor gives you this code."))
-    submit = SubmitField(_l("Join"))
+class ReviewForm(Form):
+    reason = TextAreaField(_l("Reason (required to reject)"), validators=[Optional(), Length(max=2000)])
+    approve = SubmitField(_l("Approve"))
+    reject = SubmitField(_l("Reject"))

@@ -12,8 +12,8 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db
-from app.learn.forms import ActionForm
 from app.caching import kept_page, kept_while
+from app.forms import ActionForm
 from app.services import analysis_reports, cohorts, curriculum, essays, institutions, reports, teaching
 from app.services import attempts as attempt_service
 from app.services.catalog import published_course
@@ -265,7 +265,7 @@ def gain(cohort_id: int, slug: str):
 
 @bp.route("/ledger")
 def ledger_queue():
-    from app.ledger.forms import ReviewForm
+    from app.teach.forms import ReviewForm
     from app.services import ledger
 
     return render_template("teach/ledger.html", entries=ledger.pending_for(current_user), form=ReviewForm())
@@ -273,7 +273,7 @@ def ledger_queue():
 
 @bp.route("/ledger/<int:entry_id>", methods=["POST"])
 def review_entry(entry_id: int):
-    from app.ledger.forms import ReviewForm
+    from app.teach.forms import ReviewForm
     from app.services import certificates, ledger
 
     form = ReviewForm()

@@ -45,7 +45,7 @@ def course(app, tmp_path):
 
 def take(user, module, answers: list[str], key: str):
     questions = attempts.active_questions(module)
-    attempts.submit_attempt(user, module, {q.id: a for q, a in zip(questions, answers)}, key)
+    attempts.submit(user, module, {q.id: a for q, a in zip(questions, answers)}, key)
 
 
 def test_figures_by_institution_and_region(course, client, auth):

@@ -88,7 +88,7 @@ def world(app, tmp_path):
     cohorts.join(learner, cohort.join_code)
     types = next(m for m in course.modules if m.slug == "types")
     essay_id = db.session.scalar(select(Question.id).where(Question.ident == "essay"))
-    attempts.submit_attempt(learner, types, {essay_id: "Моё эссе."}, "fuzz-essay")
+    attempts.submit(learner, types, {essay_id: "Моё эссе."}, "fuzz-essay")
     answer_id = db.session.scalar(select(Answer.id).where(Answer.question_id == essay_id))
     entry = ledger.record_external(learner, title="Семинар", provider="Библиотека",
                                    activity_date=date.today() - timedelta(days=2), hours=2, track=None)

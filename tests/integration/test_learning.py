@@ -164,14 +164,14 @@ def test_an_attempt_counts_once_keeps_the_best_score_and_creates_the_progress_ro
     mine = select(ModuleProgress).where(ModuleProgress.user_id == learner.id, ModuleProgress.module_id == module.id)
     assert db.session.scalar(mine) is None  # never opened: the first attempt makes the row
     right, wrong = {qid("bool-and"): "0", qid("bool-tf"): "true"}, {qid("bool-and"): "1", qid("bool-tf"): "false"}
-    first = attempts.submit_attempt(learner, module, wrong, "key-1")
+    first = attempts.submit(learner, module, wrong, "key-1")
     db.session.commit()
-    again = attempts.submit_attempt(learner, module, wrong, "key-1")  # the same form sent twice
+    again = attempts.submit(learner, module, wrong, "key-1")  # the same form sent twice
     db.session.commit()
     assert again.id == first.id
     assert (db.session.scalar(mine).attempt_count, db.session.scalar(mine).best_score) == (1, 0.0)
-    attempts.submit_attempt(learner, module, right, "key-2")
-    attempts.submit_attempt(learner, module, wrong, "key-3")
+    attempts.submit(learner, module, right, "key-2")
+    attempts.submit(learner, module, wrong, "key-3")
     db.session.commit()
     db.session.expire_all()
     row = db.session.scalar(mine)
@@ -470,7 +470,7 @@ def test_a_learners_own_dashboard_parts_are_kept_until_their_data_name_or_langua
 
 
 def test_a_sessions_signed_csrf_token_is_reused_and_still_accepted(app, client, auth, course):
-    """Kept pages reuse the token signed for the session's raw token (templating.signed_csrf_token):
+    """Kept pages reuse the token signed for the session's raw token (app.platform.csrf.signed_csrf_token):
     the same token on the next view, accepted by the form; with a time limit on tokens, nothing
     is reused, since the signing time then matters."""
     auth.login(role="learner")

@@ -6,17 +6,20 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
-from app.extensions import db, include_in_migrations, render_migration_item
+from app.extensions import db
+from app.platform.migrations import include_in_migrations, render_migration_item
 
 
 def test_upgrade_from_empty_matches_the_models(app):
+    """Compared with the options the factory gives Flask-Migrate (app.platform.migrations), which
+    ``flask db migrate`` and ``flask db check`` use."""
+    options = app.extensions["migrate"].configure_args
+    assert options["render_item"] is render_migration_item and options["include_name"] is include_in_migrations
+    assert options["compare_type"] and options["render_as_batch"]
     db.drop_all()
     upgrade()
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "render_item": render_migration_item,
-                        "include_name": include_in_migrations}
-        )
+        context = MigrationContext.configure(conn, opts=dict(options))
         differences = compare_metadata(context, db.metadata)
     assert differences == [], f"models and migrations differ; run flask db migrate: {differences}"
     tables = set(inspect(db.engine).get_table_names())

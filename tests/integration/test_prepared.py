@@ -14,7 +14,8 @@ from sqlalchemy import Integer, bindparam, event, func, insert, literal, select,
 from app.extensions import EncodedJSON, db
 from app.models import Attempt, Module, Question
 from app.models.learning import Answer
-from app.services import attempts, enrolment, transactions
+from app.platform import sqlite
+from app.services import attempts, enrolment
 from app.services.prepared import Prepared
 from tests import factories
 from tests.integration.test_learner_cache import _right_answers
@@ -87,7 +88,7 @@ def test_a_missing_value_fails_before_reaching_the_database(app) -> None:
 def test_a_submission_converts_its_values_before_it_takes_the_writers_turn(enrolled) -> None:
     """Inside the turn a submission runs only the attempt's INSERT (which takes it), then statements
     whose values were ready: none of them is compiled or converted by SQLAlchemy there."""
-    if transactions.lock_path(db.engine) is None:
+    if sqlite.lock_path(db.engine) is None:
         pytest.skip("the writers' turn is SQLite's (a file database)")
     learner, boolean = enrolled
     attempts.submit(learner, boolean, {}, "key-0")  # the first attempt makes the progress row
@@ -95,7 +96,7 @@ def test_a_submission_converts_its_values_before_it_takes_the_writers_turn(enrol
     during: list[tuple[str, bool]] = []
 
     def note(conn, cursor, statement, parameters, context, executemany) -> None:
-        if getattr(transactions._turn, "depth", 0):
+        if getattr(sqlite._turn, "depth", 0):
             during.append((" ".join(statement.split()[:3]), context.compiled is not None))
 
     event.listen(db.engine, "before_cursor_execute", note)

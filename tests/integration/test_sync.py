@@ -22,9 +22,9 @@ def sync(*paths: Path, retire_missing: bool = False):
 
 
 def answer(user, module, responses, key):
-    attempt = attempts.submit_attempt(user, module, responses, key)
+    submitted = attempts.submit(user, module, responses, key)
     db.session.commit()
-    return attempt
+    return db.session.get(Attempt, submitted.id)
 
 
 def question(ident: str) -> Question:

@@ -93,8 +93,8 @@ def learners_with_attempts(cohort, course, count):
         learner = factories.make_user(name=f"Слушатель {n:03d}")
         db.session.add(CohortMember(cohort_id=cohort.id, user_id=learner.id))
         enrolment.enrol(learner, course)
-        attempts.submit_attempt(learner, boolean, {qid("bool-and"): str(n % 3), qid("bool-tf"): "true",
-                                                   qid("essay-1"): "Потому что оба слова обязательны."}, f"k{n}")
+        attempts.submit(learner, boolean, {qid("bool-and"): str(n % 3), qid("bool-tf"): "true",
+                                            qid("essay-1"): "Потому что оба слова обязательны."}, f"k{n}")
         learners.append(learner)
     db.session.commit()
     return learners

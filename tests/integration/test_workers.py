@@ -51,7 +51,7 @@ def test_the_login_limit_is_shared_by_all_workers(gunicorn_two_workers):
 @pytest.fixture
 def two_hosts(app):
     """Two gunicorn servers of two long-lived workers each over the one database, as two hosts:
-    each worker keeps the session cookies it has verified (app.security.RememberingCookieSessions)."""
+    each worker keeps the session cookies it has verified (app.platform.sessions.RememberingCookieSessions)."""
     factories.make_user(email="reader@example.kg")
     db.session.commit()
     with gunicorn_servers(app.config["SQLALCHEMY_DATABASE_URI"], count=2, workers=2) as bases:

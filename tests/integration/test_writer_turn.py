@@ -1,5 +1,5 @@
 """On SQLite, units of work in different worker processes take turns to write: the second waits
-in the kernel for the first to finish (transactions.take_turn) instead of polling SQLite."""
+in the kernel for the first to finish (app.platform.sqlite.take_turn) instead of polling SQLite."""
 from __future__ import annotations
 
 import os
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from app.extensions import db
-from app.services import transactions
+from app.platform import sqlite
 
 # Another worker of the same host: the app on the same database file, holding its turn until
 # told to stop.
@@ -21,10 +21,10 @@ OTHER_WORKER = textwrap.dedent("""
     import sys
     from app import create_app
     from app.extensions import db
-    from app.services import transactions
+    from app.platform import sqlite
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=sys.argv[1])
     with app.app_context():
-        transactions.take_turn(transactions.lock_path(db.engine))
+        sqlite.take_turn(sqlite.lock_path(db.engine))
         print("holding", flush=True)
         sys.stdin.readline()
 """)
@@ -34,11 +34,11 @@ OTHER_WORKER = textwrap.dedent("""
 def turn(app):
     """This thread holds the writers' turn of the app's SQLite database for the block."""
     with app.app_context():
-        transactions.take_turn(transactions.lock_path(db.engine))
+        sqlite.take_turn(sqlite.lock_path(db.engine))
         try:
             yield
         finally:
-            transactions.end_turn()
+            sqlite.end_turn()
 
 
 def test_a_unit_of_work_waits_for_another_processes_turn(app):
@@ -77,7 +77,7 @@ def test_a_transaction_holds_the_turn_from_its_first_write_to_its_end(app):
     from app.models.people import InstitutionKind, Region
 
     def depth() -> int:
-        return getattr(transactions._turn, "depth", 0)
+        return getattr(sqlite._turn, "depth", 0)
 
     db.session.execute(select(Institution.id)).all()
     assert depth() == 0  # reading takes no turn

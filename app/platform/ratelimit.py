@@ -4,7 +4,9 @@ Flask-Limiter keeps its counters in memory unless told otherwise, which would gi
 worker (and every host) its own count: five workers would allow five times the attempts. This
 storage keeps fixed-window counters in the ``rate_limit_counters`` table with one atomic upsert
 per hit, so all workers over one database count together. Selected by
-``RATELIMIT_STORAGE_URI = "sabak+db://"``.
+``RATELIMIT_STORAGE_URI = "sabak+db://"``: ``limits`` finds a storage by its scheme once the class
+is defined, so the factory imports this module before it binds the limiter (framework
+integration, hence here and not among the services).
 """
 from __future__ import annotations
 
@@ -16,18 +18,17 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.extensions import db
+from app.models.security import RateLimitCounter
+
 
 def _engine():
     # Looked up per call: the storage is created before the app's engine exists, and the
     # limiter only calls it inside a request or app context.
-    from app.extensions import db
-
     return db.engine
 
 
 def _table():
-    from app.models.security import RateLimitCounter
-
     return RateLimitCounter.__table__
 
 
