@@ -136,15 +136,15 @@ def two_decimals(value: float | None) -> str:
 
 @lru_cache(maxsize=8192)
 def _formatted(format_function, value: datetime, fmt: str, locale: str, zone: str) -> str:
-    """A date or time in the reader's language and zone (app.localformat), remembered: Babel takes
-    about 40 µs a date, and a dashboard or an attempt list shows the same few dates to the same
-    learner on every view."""
+    """A date or time in the reader's language and zone (app.localformat), remembered: Babel's
+    formatting is slow next to a page's other work, and a dashboard or an attempt list shows the
+    same few dates to the same learner on every view."""
     return format_function(value, fmt, locale, zone)
 
 
 @lru_cache(maxsize=8192)
 def _format_tenths(value: float, locale: str) -> str:
-    """Babel's formatting, remembered: a 200-learner progress matrix formats 200 averages, and at
-    about 40 µs a call Babel was a sixth of the page's time. Values are rounded to tenths, so
-    the cache holds few distinct keys (hours and percentages)."""
+    """Babel's formatting, remembered: a 200-learner progress matrix formats 200 averages, most of
+    them equal. Values are rounded to tenths, so the cache holds few distinct keys (hours and
+    percentages)."""
     return localformat.format_tenths(value, locale)

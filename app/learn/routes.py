@@ -259,12 +259,12 @@ def edit_answers(slug: str, module_slug: str):
 @bp.route("/courses/<slug>/<module_slug>/attempts", methods=["POST"])
 @login_required
 def submit_attempt(slug: str, module_slug: str):
-    try:  # the curriculum copy's row: grading and storing read a few of its columns
+    try:  # the curriculum's read model: grading and storing read a few of its fields
         module = catalog_service.active_module_row(slug, module_slug)
     except NotFound:
         abort(404)
     # The global CSRFProtect has already checked the form's token; a form object would check it
-    # again (about 5% of a submission's time under the profiler). The key and the answers are
+    # again, at a cost the profiler shows. The key and the answers are
     # checked by the service, by the same rules as the API's.
     key = request.form.get("attempt_key", "")
     questions = attempt_service.active_questions(module)

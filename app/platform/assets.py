@@ -84,7 +84,7 @@ def register(app: Flask) -> None:
 def register_compression(app: Flask) -> None:
     """Flask-Compress, asked only when the client accepts an encoding.
 
-    Its own hook parses the headers of every response (about 9 µs); a client that sends no
+    Its own hook parses the headers of every response; a client that sends no
     ``Accept-Encoding`` (a script, a monitor, the benchmark's load generator) gets the page as it
     is, with the ``Vary`` header that tells shared caches the answer depends on it."""
     from flask import request

@@ -18,7 +18,7 @@ def signed_csrf_token() -> str:
     ``csrf_token()``, and kept pages put in their slot (app.caching.pages).
 
     Flask-WTF signs the session's raw token anew for every request that shows a form (a
-    serializer built, its key derived, an HMAC), about a tenth of a kept page's time. With
+    serializer built, its key derived, an HMAC), a noticeable share of a kept page's time. With
     WTF_CSRF_TIME_LIMIT off, as Sabak runs, the signing time is never checked, so a raw token's
     signed form is as good on the next request: each worker keeps the last ones it made and puts
     them where Flask-WTF looks first (``g.csrf_token``), so every form of the page shows it.

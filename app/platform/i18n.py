@@ -44,7 +44,7 @@ def request_translations():
 
     Flask-Babel's template callables look them up again for every string (the request context,
     the locale, its identifier, the domain's cache): a page has 30 to 50 strings, and the lookups
-    cost more than the translating (bench/README.md). Nothing in Sabak changes the locale in the
+    cost more than the translating. Nothing in Sabak changes the locale in the
     middle of a request (Flask-Babel would not notice either: it keeps the locale per request).
     """
     translations = g.get("_sabak_translations")

@@ -16,7 +16,7 @@ class DeclaredLimitsOnly(Limiter):
     blueprint limits. Sabak has none of those: the login and registration views declare their
     limits with ``@limiter.limit``, whose wrapper checks them itself (and records the conditional
     deductions the after-request hook applies). The before-request pass only resolved an empty
-    list, about a tenth of the cheapest logged-in request (bench/README.md). Declaring a default
+    list, a noticeable share of the cheapest logged-in request. Declaring a default
     or blueprint limit would need this class removed; the test of the login limit proves the
     declared limits still count.
     """

@@ -1,7 +1,7 @@
 """Flask's cookie sessions, opened without verifying the same cookie twice in a worker.
 
 A subclass of Flask's ``SecureCookieSessionInterface``, installed as ``app.session_interface``
-(Flask's documented hook for this), because opening the session cost a sixth of a small
+(Flask's documented hook for this), because opening the session was a large share of a small
 logged-in request and Flask has no setting to keep verified cookies. The cookie format, the
 signing and saving stay Flask's. tests/integration/test_platform.py checks the methods it
 replaces against the pinned Flask and that the cookies it reads are Flask's own.
@@ -19,8 +19,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 class RememberingCookieSessions(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, remembering in each worker the cookies it has verified.
 
-    Opening the session was a sixth of a small logged-in request (bench/README.md): a serializer
-    built anew, the signature's key derived and checked, the payload decompressed and decoded,
+    Opening the session was a large share of a small logged-in request: a serializer built anew, the signature's key derived and checked, the payload decompressed and decoded,
     for the same few hundred cookies again and again. Checking a signature is deterministic, so
     a cookie verified once needs only its age checked again: its contents (as JSON, so every
     request gets its own dict) and the time it was signed are kept, keyed by the exact cookie

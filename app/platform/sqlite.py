@@ -57,7 +57,7 @@ def take_turn(path: str) -> None:
 
     SQLite admits one writer; the others wait in its busy handler, which polls by sleeping 1, 2,
     5, 10... ms. Under load (sixteen quiz submissions at once on four workers) a submission's
-    slowest cases were those sleeps while the CPU idled: p99 over 500 ms (bench/README.md). An
+    slowest cases were those sleeps while the CPU idled. An
     exclusive ``flock`` on a file beside the database queues the writers instead, and the
     kernel wakes the next one the moment the lock is released. A transaction takes the turn at
     its first write (see ``install_writers_turn``) and gives it back when it ends, so reads and everything
@@ -105,8 +105,8 @@ def install_writers_turn(engine: Engine) -> None:
 
     # On the dialect's execute hooks (DialectEvents), not the connection's before_cursor_execute:
     # a connection event turns on the event checks at every step of every connection (begin,
-    # execute, commit, rollback), which cost about a tenth of a small request (bench/README.md);
-    # these run only around the cursor's execute.
+    # execute, commit, rollback), a noticeable cost on a small request; these run only around
+    # the cursor's execute.
     def _before_write(statement: str, context) -> None:
         info = context.root_connection.info  # the pooled DBAPI connection's: it outlives the Connection
         if info.get(_FLAG):

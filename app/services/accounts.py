@@ -73,8 +73,7 @@ class SessionUser(AccountMixin):
     """The signed-in user as ``current_user`` sees them: the users row's columns, read-only.
 
     Every page asks who is signed in, and most only read the answer (id, name, role, locale).
-    Building an ORM ``User`` for that cost more than the page's own queries (bench/README.md),
-    so the login loaders return this snapshot. It has the attributes and properties of ``User``
+    Building an ORM ``User`` for that cost more than the page's own queries, so the login loaders return this snapshot. It has the attributes and properties of ``User``
     that services and templates read; code that changes the user, or follows its relationships,
     loads the record with ``record_of`` (the profile, password and language views do).
 

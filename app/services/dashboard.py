@@ -81,7 +81,7 @@ def site_overview() -> SiteOverview:
 
 
 # The learner's rows that the dashboard and the progress API read on every view: built once, with
-# bound parameters, on the tables' columns (Core statements), which costs a third of building
+# bound parameters, on the tables' columns (Core statements), which costs far less than building
 # ORM-enabled selects per request and running them through the ORM's result handling.
 _enrolments, _progress, _attempts = Enrolment.__table__.c, ModuleProgress.__table__.c, Attempt.__table__.c
 _modules, _courses = Module.__table__.c, Course.__table__.c
@@ -93,8 +93,8 @@ _ACTIVE_ENROLMENTS = (
 # All of the learner's progress rows, by the (user_id, module_id) index: fewer than a few hundred,
 # and cheaper than naming every module of every course in an IN list. ``done_at`` and
 # ``visited_at`` are read as flags (is it set?), which is all that counting and
-# progress.status_of ask of them: turning a hundred timestamps into aware datetimes on every view
-# was a tenth of the dashboard's time.
+# progress.status_of ask of them, rather than a hundred timestamps turned into aware datetimes on
+# every view.
 _ALL_PROGRESS = (
     select(_progress.module_id, _progress.done_at.is_not(None).label("done_at"),
            _progress.visited_at.is_not(None).label("visited_at"), _progress.attempt_count, _progress.best_score)

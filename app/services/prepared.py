@@ -3,12 +3,11 @@ more than the database's own work.
 
 On SQLite one transaction of the host writes at a time (``app.platform.sqlite``): everything between a
 transaction's first write and its commit keeps every other writer waiting. Under load the holder
-shares two CPUs with other workers and is often descheduled while it holds the turn, so each
-microsecond of Python in there is paid many times over: sixteen quiz submissions at once held the
-turn about 2 ms on average for 0.5-0.8 ms of work, and the turn, not the CPUs, set the
-submissions' rate (bench/README.md, fix 52). SQLAlchemy turns a statement's parameters into the
-driver's values as it executes it (each row's JSON and timestamps through their column types, a
-context per statement); for ten answers that was a third of the turn.
+shares the CPUs with other workers and is often descheduled while it holds the turn, so each
+microsecond of Python in there is paid many times over, and the turn, not the CPUs, sets the
+submissions' rate. SQLAlchemy turns a statement's parameters into the driver's values as it
+executes it (each row's JSON and timestamps through their column types, a context per
+statement): for a quiz's answers, a large part of the turn.
 
 ``Prepared`` compiles a Core statement once per dialect and converts its parameters with the same
 column types' bind processors, but when the caller asks, before the first write. Executing it
