@@ -10,6 +10,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
+from app import learning_rules
 from app.curriculum.questions import QuestionType
 from app.models.catalog import Course
 from app.models.learning import Attempt
@@ -17,7 +18,7 @@ from app.services import credit as credit_rule
 from app.services.attempts import CHOICE_TYPES, QuizView
 from app.services.catalog import CourseCard, CoursePage
 from app.services.dashboard import CourseProgress
-from app.services import curriculum_cache, progress
+from app.services import curriculum_cache
 from app.services.progress import ModuleStatus
 
 
@@ -53,17 +54,8 @@ def course_detail(page: CoursePage, has_quiz: dict[int, bool], authenticated: bo
         "modules": [module_entry(s, has_quiz.get(s.module.id, False), authenticated) for s in page.modules],
     }
     if authenticated:
-        data["my_status"] = _enrolment_status(page)
+        data["my_status"] = learning_rules.enrolment_status_of(page.enrolment)
     return data
-
-
-def _enrolment_status(page: CoursePage) -> str:
-    e = page.enrolment
-    if e is None:
-        return "not-enrolled"
-    if e.left_at is not None:
-        return "left"
-    return "completed" if e.completed_at else "enrolled"
 
 
 def module_entry(status: ModuleStatus, has_quiz: bool, authenticated: bool) -> dict[str, Any]:
@@ -135,7 +127,7 @@ def attempt_summary(attempt: Attempt) -> dict[str, Any]:
 
 # The app's JSON settings (create_app): UTF-8 text, compact, keys in the order written.
 _json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-_STATUS_JSON = {name: _json(name) for name in ("done", "started", "not-started")}
+_STATUS_JSON = {name: _json(name) for name in learning_rules.MODULE_STATUSES}
 
 
 def my_progress(courses: list[CourseProgress], rows: dict[int, Any]) -> str:
@@ -159,10 +151,10 @@ def my_progress(courses: list[CourseProgress], rows: dict[int, Any]) -> str:
         for module_id, head in modules:
             row = rows.get(module_id)
             if row is None:
-                pieces.append(head + '"not-started","best_score":null}')
+                pieces.append(f'{head}{_STATUS_JSON[learning_rules.NOT_STARTED]},"best_score":null}}')
             else:
                 score = "null" if row.best_score is None else _json(row.best_score)
-                pieces.append(f'{head}{_STATUS_JSON[progress.status_name(row)]},"best_score":{score}}}')
+                pieces.append(f'{head}{_STATUS_JSON[learning_rules.module_status_of(row)]},"best_score":{score}}}')
         e = cp.enrolment
         entries.append(
             f'{{"course":{_json(cp.course.slug)},"title":{_json(cp.course.title)},"modules_total":{cp.total:d},'
