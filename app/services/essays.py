@@ -10,10 +10,10 @@ from app import learning_rules
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.catalog import Module
-from app.models.cohorts import CohortCourse, CohortInstructor, CohortMember
+from app.models.cohorts import CohortCourse, CohortMember
 from app.models.learning import Answer, Attempt
-from app.models.people import Role, User
-from app.services import progress
+from app.models.people import User
+from app.services import cohorts, progress
 from app.services.errors import NotFound, ServiceError
 
 
@@ -30,8 +30,10 @@ class QueueItem:
 
 
 def _visible_attempts(grader: User):
-    """Attempts by learners in cohorts the grader teaches, in a course of that cohort."""
-    if grader.role is Role.ADMIN:
+    """Attempts by current learners of the cohorts the grader teaches (cohorts.teaches), in a
+    course of that cohort; every attempt for an admin."""
+    taught = cohorts.taught_cohort_ids(grader)
+    if taught is None:
         return select(Attempt.id)
     return (
         select(Attempt.id)
@@ -39,8 +41,7 @@ def _visible_attempts(grader: User):
         .join(CohortMember, CohortMember.user_id == Attempt.user_id)
         .join(CohortCourse, (CohortCourse.cohort_id == CohortMember.cohort_id)
               & (CohortCourse.course_id == Module.course_id))
-        .join(CohortInstructor, CohortInstructor.cohort_id == CohortMember.cohort_id)
-        .where(CohortInstructor.user_id == grader.id, CohortMember.removed_at.is_(None))
+        .where(CohortMember.cohort_id.in_(taught), CohortMember.removed_at.is_(None))
     )
 
 

@@ -1,7 +1,8 @@
 """Instructor pages: cohorts, progress matrix, learner detail, essay grading.
 
 Every route here already requires the instructor role (see app/teach/__init__.py); each cohort
-route also checks that the instructor teaches that cohort (admins may see all).
+route also loads its cohort through the services' rule for who teaches it (cohorts.teaches:
+admins teach all), which refuses with NotFound or Forbidden.
 """
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ from app.urls import absolute_url
 
 
 def _teaching(load, *args):
-    """``load(current user, *args)``, a cohort lookup that checks the user teaches it, with its
-    refusals as 404 (NotFound) or 403."""
+    """``load(current user, *args)``, a cohort loader of the services (cohorts.cohort_for and its
+    kin), with its refusals as 404 (NotFound) or 403."""
     try:
         return load(current_user._get_current_object(), *args)
     except NotFound:
@@ -40,24 +41,20 @@ def _cohort(cohort_id: int):
     return _teaching(cohorts.cohort_for, cohort_id)
 
 
-def _cohort_course(cohort, slug: str, *, plain: bool = False):
-    """The cohort's published course by slug, or 404. ``plain``: the curriculum copy's row
-    (curriculum_cache), for pages that only show the course; else the ORM object."""
+def _cohort_and_course(cohort_id: int, slug: str):
+    """The cohort and its published course by slug (ORM objects), or 404 or 403."""
     course = curriculum_cache.current().course(slug)
-    if course is None or not any(cc.course_id == course.id for cc in cohort.courses):
-        abort(404)
-    if plain:
-        return course
+    cohort = _teaching(cohorts.cohort_course_for, cohort_id, course.id if course is not None else None)
     try:
-        return published_course(slug)
+        return cohort, published_course(slug)
     except NotFound:
         abort(404)
 
 
 def _report_cohort_and_course(cohort_id: int, slug: str):
     """For the progress matrix and its CSV: the cohort as a plain row (id, name) and the
-    curriculum copy's row of the course, after the checks of ``_cohort`` and ``_cohort_course``
-    (404 or 403, in the same order), in one statement (cohorts.cohort_row_for)."""
+    curriculum copy's row of the course, after the same checks as ``_cohort_and_course`` (404 or
+    403, in the same order), in one statement (cohorts.cohort_row_for)."""
     course = curriculum_cache.current().course(slug)
     return _teaching(cohorts.cohort_row_for, cohort_id, course.id if course is not None else None), course
 
@@ -215,8 +212,7 @@ def _matrix_labels() -> dict[str, str]:
 
 @bp.route("/cohorts/<int:cohort_id>/courses/<slug>/learners/<int:user_id>")
 def learner(cohort_id: int, slug: str, user_id: int):
-    c = _cohort(cohort_id)
-    course = _cohort_course(c, slug)
+    c, course = _cohort_and_course(cohort_id, slug)
     detail = reports.learner_detail(c, course, user_id)
     if detail is None:
         abort(404)
@@ -231,12 +227,7 @@ def grading_queue():
 
 @bp.route("/grading/<int:answer_id>", methods=["GET", "POST"])
 def grade(answer_id: int):
-    try:
-        answer = essays.answer_for_grader(current_user, answer_id)
-    except NotFound:
-        abort(404)
-    except ServiceError:
-        abort(403)
+    answer = _teaching(essays.answer_for_grader, answer_id)
     form = GradeForm()
     if request.method == "GET" and answer.fraction is not None and answer.status != "pending":
         form.score.data = round(answer.fraction * 100, 2)
@@ -251,16 +242,14 @@ def grade(answer_id: int):
 
 @bp.route("/cohorts/<int:cohort_id>/courses/<slug>/items")
 def items(cohort_id: int, slug: str):
-    c = _cohort(cohort_id)
-    course = _cohort_course(c, slug)
+    c, course = _cohort_and_course(cohort_id, slug)
     return render_template("teach/items.html", cohort=c, course=course,
                            reports=analysis_reports.item_analysis(c, course))
 
 
 @bp.route("/cohorts/<int:cohort_id>/courses/<slug>/gain")
 def gain(cohort_id: int, slug: str):
-    c = _cohort(cohort_id)
-    course = _cohort_course(c, slug)
+    c, course = _cohort_and_course(cohort_id, slug)
     return render_template("teach/gain.html", cohort=c, course=course, view=analysis_reports.gain_report(c, course))
 
 
