@@ -176,7 +176,14 @@ def entry_for_reviewer(reviewer: User, entry_id: int) -> LedgerEntry:
 
 
 def review(reviewer: User, entry_id: int, *, approve: bool, reason: str = "") -> LedgerEntry:
-    """Approve or reject (a reason is required) a pending external entry. Flushes."""
+    """Approve or reject (a reason is required) a pending external entry. Flushes.
+
+    An approved entry's hours count at once: the learner gets a certificate for every level of
+    the entry's track those hours now reach, as a completed course's hours would give them
+    (certificates.on_course_completed). Raises NotFound, NotYourLearner or LedgerError.
+    """
+    from app.services import certificates  # it imports this module
+
     entry = entry_for_reviewer(reviewer, entry_id)
     if not approve and not reason.strip():
         raise LedgerError(_l("Say why the entry is rejected, so the learner can fix it."))
@@ -184,6 +191,8 @@ def review(reviewer: User, entry_id: int, *, approve: bool, reason: str = "") ->
     entry.reviewer_id, entry.reviewed_at = reviewer.id, utcnow()
     entry.review_reason = reason.strip() or None
     db.session.flush()
+    if entry.status == "approved" and entry.track:
+        certificates.issue_track_levels(entry.user, entry.track)
     return entry
 
 

@@ -264,7 +264,7 @@ def ledger_queue():
 @bp.route("/ledger/<int:entry_id>", methods=["POST"])
 def review_entry(entry_id: int):
     from app.ledger.forms import ReviewForm
-    from app.services import certificates, ledger
+    from app.services import ledger
 
     form = ReviewForm()
     if not form.validate_on_submit():
@@ -278,8 +278,6 @@ def review_entry(entry_id: int):
     except ledger.LedgerError as exc:
         flash(str(exc.message), "error")
         return redirect(url_for("teach.ledger_queue"))
-    if entry.status == "approved" and entry.track:
-        certificates.issue_track_levels(entry.user, entry.track)
     db.session.commit()
     flash(_("Entry approved.") if entry.status == "approved" else _("Entry rejected; the learner sees your reason."),
           "success")

@@ -1,4 +1,5 @@
-"""One access rule for teaching (cohorts.teaches), asked by every page, report, queue and the API."""
+"""One access rule for teaching (cohorts.teaches), asked by every page, report, queue and the API,
+and the ledger's rule that an approval brings the certificates its hours reach (ledger.review)."""
 from __future__ import annotations
 
 from datetime import date
@@ -7,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Answer, Course, Question
+from app.models import Answer, Certificate, Course, Question, Track
 from app.models.people import Role
 from app.services import attempts, cohorts, ledger
 from app.services.sync import sync_all
@@ -109,3 +110,27 @@ def test_the_api_matrix_refuses_as_the_page_does(client, world):
         if status == 404 and cohort_id == mine.id:
             # The message the API gives for a course that does not exist, in the reader's language.
             assert api.get_json()["error"]["message"] == no_course
+
+
+@pytest.fixture
+def track(app):
+    db.session.add(Track(slug="librarian-ce", title={"ru": "Повышение квалификации", "en": "Librarian CE"},
+                         summary={}, content_hash="x",
+                         levels=[{"id": "basic", "title": {"ru": "Базовый", "en": "Basic"}, "hours": 10}]))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("approve", [True, False])
+def test_approving_an_entry_brings_the_level_its_hours_reach(app, track, approve):
+    """The rule lives in the service: whoever approves (a page, a command, a test) issues the
+    level certificate, and a rejection issues nothing."""
+    learner, admin = factories.make_user(), factories.make_user(role="admin")
+    entry = ledger.record_external(learner, title="Курс в другой библиотеке", provider="НБ КР",
+                                   activity_date=date(2026, 2, 1), hours=12, track="librarian-ce")
+    db.session.commit()
+    reviewed = ledger.review(admin, entry.id, approve=approve, reason="" if approve else "Нет программы.")
+    db.session.commit()
+    levels = db.session.scalars(select(Certificate).where(Certificate.user_id == learner.id,
+                                                          Certificate.kind == "track-level")).all()
+    assert reviewed.status == ("approved" if approve else "rejected")
+    assert [c.level for c in levels] == (["basic"] if approve else [])
