@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Callable
 
+from app import learning_rules
 from app.curriculum.questions import Question, QuestionType
 
 __all__ = ["GRADERS", "PARSERS", "Part", "ResponseError", "Score", "Status", "grade", "parse_response"]
@@ -105,13 +106,12 @@ def grade(question: Question, response: Any) -> Score:
     return GRADERS[question.type](question, parse_response(question, response))
 
 
+_STATUSES = {status.value: status for status in Status}
+
+
 def _status(fraction: float) -> Status:
-    # Moodle's question_state::graded_state_for_fraction thresholds, so 3 x 33.33333% is right.
-    if fraction < 0.000001:
-        return Status.INCORRECT
-    if fraction > 0.999999:
-        return Status.CORRECT
-    return Status.PARTIAL
+    # The one rule for an answer's status (learning_rules): an essay's grade is judged by it too.
+    return _STATUSES[learning_rules.answer_status(fraction)]
 
 
 def _score(fraction: float, feedback: list[str], parts: list[Part]) -> Score:

@@ -40,9 +40,9 @@ from typing import Hashable, Iterable, Mapping, NamedTuple, Sequence
 
 from app.analysis.selection import AttemptPolicy, select_attempts
 from app.analysis.stats import KELLEY_SHARE, cronbach_alpha, pearson, upper_lower_index
+from app.learning_rules import is_full_marks
 
 CHOICE_TYPES = frozenset({"multichoice", "multiresponse", "truefalse"})
-FULL_MARKS = 0.999999  # app.grading's threshold for "correct" (Moodle's graded_state_for_fraction)
 FLAG_CODES = (
     "few-responses", "too-easy", "too-hard", "negative-discrimination", "low-discrimination",
     "distractor-chosen-by-strong", "unused-distractor",
@@ -256,7 +256,7 @@ def _item_stats(q: QuestionMeta, scored: list[_Scored], t: Thresholds) -> ItemSt
     facility = fmean(r.fraction for _, r in answered) if n else None
     discrimination, method = _discrimination(answered, t)
     options = _option_stats(q, answered) if q.kind in CHOICE_TYPES else ()
-    full = [s.attempt.score for s, r in answered if r.fraction >= FULL_MARKS]
+    full = [s.attempt.score for s, r in answered if is_full_marks(r.fraction)]
     full_mean = fmean(full) if full else None
     return ItemStats(
         ident=q.ident, type=q.kind, source=q.source, n=n, n_pending=len(rows) - n,

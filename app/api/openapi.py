@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from app import learning_rules
 from app.models.people import Role
 
 SLUG_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
@@ -42,9 +43,9 @@ SCHEMAS: dict[str, Any] = {
     "Me": _obj({"id": {"type": "integer"}, "name": {"type": "string"}, "email": {"type": "string"},
                 "role": {"type": "string", "enum": [role.value for role in Role]},
                 "locale": _nullable("string")}),
-    "EnrolmentStatus": {"type": "string", "enum": ["not-enrolled", "enrolled", "completed", "left"],
+    "EnrolmentStatus": {"type": "string", "enum": list(learning_rules.ENROLMENT_STATUSES),
                         "description": "Present only when the request is authenticated."},
-    "ModuleStatus": {"type": "string", "enum": ["done", "started", "not-started"]},
+    "ModuleStatus": {"type": "string", "enum": list(learning_rules.MODULE_STATUSES)},
     "CourseSummary": _obj({
         "slug": {"type": "string"}, "title": {"type": "string"}, "language": {"type": "string"},
         "summary": {"type": "string"}, "audience": {"type": "string"}, "track": _nullable("string"),

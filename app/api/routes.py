@@ -243,20 +243,17 @@ def my_attempts():
 @bp.route("/teach/cohorts/<int:cohort_id>/courses/<slug>/progress")
 @login_required
 def cohort_progress(cohort_id: int, slug: str):
-    """The progress matrix as JSON: the same numbers as the instructor's page and its CSV."""
-    from app.models.people import Role
-    from app.security import has_role
-    from app.services import cohorts, reports
+    """The progress matrix as JSON: the same numbers as the instructor's page and its CSV, behind
+    the same checks (cohorts.cohort_row_for: who teaches the cohort, and whether it runs the course)."""
+    from app.services import cohorts, curriculum, reports
 
-    if not has_role(current_user, Role.INSTRUCTOR):
-        abort(403)
+    course = curriculum.course(slug) if SLUG.fullmatch(slug) else None
     try:
-        cohort = cohorts.cohort_for(current_user, cohort_id)
+        cohort = cohorts.cohort_row_for(_user(), cohort_id, course.id if course is not None else None)
+    except cohorts.NoSuchCourse:
+        _fail(404, _("There is no such course."))
     except NotFound:
         abort(404)
     except cohorts.Forbidden:
         abort(403)
-    course = _course(slug)
-    if not any(cc.course_id == course.id for cc in cohort.courses):
-        _fail(404, _("There is no such course."))
     return jsonify(serializers.matrix(reports.progress_matrix(cohort, course, _filter("sort") or "name")))

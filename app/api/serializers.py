@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from app import learning_rules
 from app.curriculum.questions import QuestionType
 from app.models.catalog import Course
 from app.models.learning import Attempt
@@ -16,7 +17,6 @@ from app.services import credit as credit_rule
 from app.services.attempts import CHOICE_TYPES, QuizView
 from app.services.catalog import CourseCard, CoursePage
 from app.services.dashboard import CourseProgress
-from app.services import progress
 from app.services.progress import ModuleStatus
 
 
@@ -52,17 +52,8 @@ def course_detail(page: CoursePage, has_quiz: dict[int, bool], authenticated: bo
         "modules": [module_entry(s, has_quiz.get(s.module.id, False), authenticated) for s in page.modules],
     }
     if authenticated:
-        data["my_status"] = _enrolment_status(page)
+        data["my_status"] = learning_rules.enrolment_status_of(page.enrolment)
     return data
-
-
-def _enrolment_status(page: CoursePage) -> str:
-    e = page.enrolment
-    if e is None:
-        return "not-enrolled"
-    if e.left_at is not None:
-        return "left"
-    return "completed" if e.completed_at else "enrolled"
 
 
 def module_entry(status: ModuleStatus, has_quiz: bool, authenticated: bool) -> dict[str, Any]:
@@ -146,8 +137,8 @@ def my_progress(courses: list[CourseProgress], rows: dict[int, Any]) -> dict[str
 
 def _module_progress(module, row) -> dict[str, Any]:
     if row is None:
-        return {"slug": module.slug, "title": module.title, "status": "not-started", "best_score": None}
-    return {"slug": module.slug, "title": module.title, "status": progress.status_name(row),
+        return {"slug": module.slug, "title": module.title, "status": learning_rules.NOT_STARTED, "best_score": None}
+    return {"slug": module.slug, "title": module.title, "status": learning_rules.module_status_of(row),
             "best_score": row.best_score}
 
 

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Row, bindparam, func, insert, select
 
-from app import grading
+from app import grading, learning_rules
 from app.curriculum.questions import Question as ParsedQuestion
 from app.curriculum.questions import QuestionType
 from app.extensions import EncodedJSON, db
@@ -320,19 +320,17 @@ def _rows(user: User, module: Module, number: int, key: str,
     """The attempt's row and its answers' rows (each answer with its question snapshots), all
     built before the first write; the answers get the attempt's id once it has one."""
     now = utcnow()
-    counted = [g for g in graded if g.parsed.type is not QuestionType.DESCRIPTION]
-    auto = [g for g in counted if g.parsed.type is not QuestionType.ESSAY]
-    total = sum(g.score.fraction for g in counted if g.score is not None)
-    auto_total = sum(g.score.fraction for g in auto if g.score is not None)
-    score = round(100 * total / len(counted), 2) if counted else 0.0
-    pending = any(g.parsed.type is QuestionType.ESSAY and g.score is not None for g in counted)
+    answers = [_answer(position, g, curriculum.snapshot(g.question), now) for position, g in enumerate(graded, 1)]
+    marks = [(a["status"], a["fraction"]) for a in answers]
+    result = learning_rules.attempt_result(marks, module.quiz_pass_mark)
+    # The automatic part: the same score over the questions the graders mark (no essays).
+    auto = learning_rules.attempt_score(m for m, g in zip(marks, graded) if g.parsed.type is not QuestionType.ESSAY)
     attempt = dict(
         user_id=user.id, module_id=module.id, number=number, idempotency_key=key, submitted_at=now,
-        score=score, auto_score=round(100 * auto_total / len(auto), 2) if auto else 0.0,
-        pass_mark=module.quiz_pass_mark, is_passed=score >= module.quiz_pass_mark, is_pending=pending,
+        score=result.score, auto_score=auto, pass_mark=module.quiz_pass_mark, is_passed=result.passed,
+        is_pending=result.pending,
     )
-    return attempt, [_answer(position, g, curriculum.snapshot(g.question), now)
-                     for position, g in enumerate(graded, 1)]
+    return attempt, answers
 
 
 def _answer(position: int, g: _Graded, snapshot: tuple[EncodedJSON, EncodedJSON], now: datetime) -> dict[str, Any]:
@@ -340,13 +338,13 @@ def _answer(position: int, g: _Graded, snapshot: tuple[EncodedJSON, EncodedJSON]
     kept JSON text. Its timestamps are given (not left to the columns' defaults): its values are
     converted before the writes (``prepared``)."""
     if g.score is None:
-        status = "ungraded" if g.parsed.type is QuestionType.DESCRIPTION else "unanswered"
-        fraction = None if status == "ungraded" else 0.0
+        status = learning_rules.UNGRADED if g.parsed.type is QuestionType.DESCRIPTION else learning_rules.UNANSWERED
+        fraction = None if status == learning_rules.UNGRADED else 0.0
         feedback = []
     else:
         status, fraction = g.score.status.value, g.score.fraction
         feedback = feedback_items(g.question.rendered, g.parsed, g.response, g.score)
-        if status == "pending":
+        if status == learning_rules.PENDING:
             fraction = None
     data, rendered = snapshot
     return dict(
@@ -372,7 +370,7 @@ def feedback_items(rendered: dict, parsed: ParsedQuestion, response: Any, score:
     return [source[k] for k in keys if 0 <= k < len(source) and source[k]]
 
 
-GRADED = ("correct", "partial", "incorrect")
+GRADED = (learning_rules.CORRECT, learning_rules.PARTIAL, learning_rules.INCORRECT)
 
 
 @dataclass
@@ -456,7 +454,8 @@ def review(attempt: Attempt, withheld: bool = False) -> list[ReviewItem]:
             else:
                 chosen = [str(response)]
         hide = withheld and qtype != QuestionType.ESSAY.value
-        general = rendered.get("general_feedback", "") if answer.status != "unanswered" and not hide else ""
+        answered = answer.status != learning_rules.UNANSWERED
+        general = rendered.get("general_feedback", "") if answered and not hide else ""
         feedback = [] if hide else list(answer.feedback or [])
         mark = (round(100 * answer.fraction, 2)
                 if answer.status in GRADED and answer.fraction is not None and not hide else None)

@@ -7,6 +7,7 @@ from sqlalchemy import Row, and_, bindparam, func, select
 from sqlalchemy.orm import defer, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app import learning_rules
 from app.extensions import db
 from app.models.catalog import Course, Module
 from app.models.learning import Attempt, Enrolment, ModuleProgress
@@ -103,7 +104,7 @@ def group_card_key(shown_id: int, taken_id: int | None, module_count: int, statu
 
 # Which version a learner "takes" when they have rows in several: a finished one first (the group
 # is one course for credit), then one in progress, then one left.
-_STATUS_RANK = {"completed": 0, "enrolled": 1, "left": 2}
+_STATUS_RANK = {learning_rules.COMPLETED: 0, learning_rules.ENROLLED: 1, learning_rules.LEFT: 2}
 
 
 @dataclass(frozen=True)
@@ -136,11 +137,12 @@ def _group_key_parts(group: CourseGroup, prefer: str, counts: dict[int, int], mi
     """(shown, taken, module count, status, done): what group_card_key names. The version taken is
     the learner's furthest (_STATUS_RANK), the reader's language first among equals."""
     shown = group.shown(prefer)
+    status = learning_rules.enrolment_status_of
     taken, row = None, None
     for v in group.versions:
         r = mine.get(v.id)
-        if r is not None and (row is None or _STATUS_RANK[_status(r)] < _STATUS_RANK[_status(row)]
-                              or (v.language == prefer and _status(r) == _status(row))):
+        if r is not None and (row is None or _STATUS_RANK[status(r)] < _STATUS_RANK[status(row)]
+                              or (v.language == prefer and status(r) == status(row))):
             taken, row = v, r
     status, done = _status_and_done(row)
     return shown, taken, counts.get((taken or shown).id, 0), status, done
@@ -284,7 +286,7 @@ def _in_catalog_order(courses, prefer_language: str) -> list[CourseView]:
 
 def _status_and_done(row) -> tuple[str, int]:
     """A card's status and modules done, from the learner's _MY_COURSES row (or None)."""
-    return _status(row), (row.done or 0) if row is not None else 0
+    return learning_rules.enrolment_status_of(row), (row.done or 0) if row is not None else 0
 
 
 def _mine(user: User | None) -> dict[int, Row]:
@@ -333,19 +335,10 @@ def _visitor_cards(locale: str) -> tuple[tuple[tuple, ...], dict[int, tuple[int,
     keys = []
     for n in order:
         shown = groups[n].shown(locale)
-        keys.append(group_card_key(shown.id, None, counts.get(shown.id, 0), "not-enrolled", 0))
+        keys.append(group_card_key(shown.id, None, counts.get(shown.id, 0), learning_rules.NOT_ENROLLED, 0))
     index = {v.id: (place, groups[n] if len(groups[n].versions) > 1 else None, counts.get(v.id, 0))
              for place, n in enumerate(order) for v in groups[n].versions}
     return tuple(keys), index
-
-
-def _status(enrolment) -> str:
-    """``enrolment``: an Enrolment or a row with its completed_at and left_at, or None."""
-    if enrolment is None:
-        return "not-enrolled"
-    if enrolment.left_at is not None:
-        return "left"
-    return "completed" if enrolment.completed_at else "enrolled"
 
 
 # A module's text (about 20 KB of HTML, and its plain-text copy for search) is needed only on its

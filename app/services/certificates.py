@@ -126,6 +126,16 @@ def on_course_completed(user: User, course: Course) -> list[Certificate]:
     return [c for c in issued if c is not None]
 
 
+def review_entry(reviewer: User, entry_id: int, *, approve: bool, reason: str = ""):
+    """Approve or reject a pending external entry (ledger.review). An approved entry's hours count
+    at once: the learner gets a certificate for every level of the entry's track those hours now
+    reach, as a completed course's hours would give them. Flushes; raises what ledger.review does."""
+    entry = ledger.review(reviewer, entry_id, approve=approve, reason=reason)
+    if entry.status == "approved" and entry.track:
+        issue_track_levels(entry.user, entry.track)
+    return entry
+
+
 def _active(user: User, **where) -> Certificate | None:
     stmt = select(Certificate).where(Certificate.user_id == user.id, Certificate.revoked_at.is_(None))
     for name, value in where.items():

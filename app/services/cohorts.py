@@ -1,14 +1,17 @@
 """Cohorts: instructors create them, assign courses, share a join code; learners join.
 
-Instructors see only the cohorts they teach (admins see all). Removing a learner or archiving a
-cohort never deletes anything: reports over past terms keep working.
+Instructors see only the cohorts they teach (admins see all): ``teaches`` is that rule, the one
+every teaching page, report, grading queue and review queue asks, and ``cohort_for``,
+``cohort_course_for`` and ``cohort_row_for`` are the loaders that refuse (NotFound, Forbidden) by
+it. Removing a learner or archiving a cohort never deletes anything: reports over past terms keep
+working.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Row, bindparam, exists, func, select
+from sqlalchemy import Row, bindparam, exists, false, func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -25,6 +28,10 @@ class Forbidden(ServiceError):
     status = 403
 
 
+class NoSuchCourse(NotFound):
+    """The cohort does not run that course (or there is no such course)."""
+
+
 class CohortError(ServiceError):
     """A request about a cohort that cannot be done; the message is for the user."""
 
@@ -36,16 +43,31 @@ class CohortSummary:
     courses: int
 
 
-def _teaches(user: User):
-    """A filter on cohorts: the ones this user teaches (admins: all)."""
-    if user.role is Role.ADMIN:
-        return True
-    return Cohort.id.in_(select(CohortInstructor.cohort_id).where(CohortInstructor.user_id == user.id))
+def teaches(user: User, *, listed: bool) -> bool:
+    """Whether ``user`` teaches a cohort that lists (``listed``) or does not list them among its
+    instructors: the one access rule for teaching. An admin teaches every cohort (admins hold
+    every role); an instructor teaches the cohorts that list them; nobody else teaches any, a
+    coordinator included (a coordinator's reports are the admin area's, app.services.coordinator).
+    ``teaches(user, listed=False)``: whether the user teaches every cohort.
+    """
+    return user.role is Role.ADMIN or (listed and user.role is Role.INSTRUCTOR)
+
+
+def taught_cohort_ids(user: User):
+    """The ids of the cohorts ``user`` teaches (``teaches``), as a select to filter on, or None
+    when that is every cohort (an admin's)."""
+    if teaches(user, listed=False):
+        return None
+    ids = select(CohortInstructor.cohort_id).where(CohortInstructor.user_id == user.id)
+    return ids if teaches(user, listed=True) else ids.where(false())
 
 
 def cohorts_for(user: User, include_archived: bool = False) -> list[CohortSummary]:
     """The cohorts this instructor teaches, with learner and course counts (three queries)."""
-    stmt = select(Cohort).where(_teaches(user)).order_by(Cohort.archived_at.is_not(None), Cohort.created_at.desc())
+    stmt = select(Cohort).order_by(Cohort.archived_at.is_not(None), Cohort.created_at.desc())
+    taught = taught_cohort_ids(user)
+    if taught is not None:
+        stmt = stmt.where(Cohort.id.in_(taught))
     if not include_archived:
         stmt = stmt.where(Cohort.archived_at.is_(None))
     cohorts = list(db.session.scalars(stmt))
@@ -60,16 +82,6 @@ def cohorts_for(user: User, include_archived: bool = False) -> list[CohortSummar
     return [CohortSummary(c, learners.get(c.id, 0), courses.get(c.id, 0)) for c in cohorts]
 
 
-def cohort_for(user: User, cohort_id: int) -> Cohort:
-    """The cohort if this user teaches it. Raises NotFound (no such cohort) or Forbidden."""
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None:
-        raise NotFound("There is no such cohort.")
-    if user.role is not Role.ADMIN and not any(i.user_id == user.id for i in cohort.instructors):
-        raise Forbidden("You do not teach this cohort.")
-    return cohort
-
-
 def _cohort_course_statement():
     c, ci, cc = Cohort.__table__.c, CohortInstructor.__table__.c, CohortCourse.__table__.c
     return select(
@@ -82,21 +94,44 @@ def _cohort_course_statement():
 _COHORT_COURSE = _cohort_course_statement()
 
 
+def _taught_row(user: User, cohort_id: int, course_id: int | None) -> Row:
+    """The cohort as a plain row (id, name, teaches: whether it lists the user among its
+    instructors, runs_course: whether it runs ``course_id``) if the user teaches it (``teaches``),
+    in one statement (none for a user who teaches no cohort at all). Raises Forbidden or NotFound
+    in the order every teaching page and the API answer: not a teacher (403), no such cohort
+    (404), not this cohort's teacher (403)."""
+    if not teaches(user, listed=True):
+        raise Forbidden("You do not teach any cohort.")
+    row = db.session.connection().execute(
+        _COHORT_COURSE, {"cohort_id": cohort_id, "user_id": user.id, "course_id": course_id}).first()
+    if row is None:
+        raise NotFound("There is no such cohort.")
+    if not teaches(user, listed=row.teaches):
+        raise Forbidden("You do not teach this cohort.")
+    return row
+
+
+def cohort_for(user: User, cohort_id: int) -> Cohort:
+    """The cohort if this user teaches it. Raises NotFound (no such cohort) or Forbidden."""
+    _taught_row(user, cohort_id, None)
+    return db.session.get(Cohort, cohort_id)
+
+
 def cohort_row_for(user: User, cohort_id: int, course_id: int | None) -> Row:
     """``cohort_for``'s checks for a report on one of the cohort's courses, and then whether it
     runs that course (``course_id``; None for a course that does not exist), in one statement:
     the cohort as a plain row (id, name). The progress matrix, which an instructor reloads, spent
     two fifths of its time loading the cohort and its instructors and courses as ORM objects
-    (bench/README.md). Raises NotFound (no such cohort, or not its course) or Forbidden."""
-    row = db.session.connection().execute(
-        _COHORT_COURSE, {"cohort_id": cohort_id, "user_id": user.id, "course_id": course_id}).first()
-    if row is None:
-        raise NotFound("There is no such cohort.")
-    if user.role is not Role.ADMIN and not row.teaches:
-        raise Forbidden("You do not teach this cohort.")
+    (bench/README.md). Raises NotFound, NoSuchCourse (not its course) or Forbidden."""
+    row = _taught_row(user, cohort_id, course_id)
     if course_id is None or not row.runs_course:
-        raise NotFound("There is no such course in this cohort.")
+        raise NoSuchCourse("There is no such course in this cohort.")
     return row
+
+
+def cohort_course_for(user: User, cohort_id: int, course_id: int | None) -> Cohort:
+    """``cohort_row_for``'s checks, for pages that need the cohort itself: the Cohort."""
+    return db.session.get(Cohort, cohort_row_for(user, cohort_id, course_id).id)
 
 
 def create_cohort(owner: User, *, name: str, term: str | None, institution_id: int | None) -> Cohort:
@@ -135,7 +170,7 @@ def add_instructor(cohort: Cohort, email: str) -> User:
     user = find_user_by_email(email)
     if user is None:
         raise CohortError(_l("No account has this email."))
-    if user.role not in (Role.INSTRUCTOR, Role.ADMIN):
+    if not teaches(user, listed=True):  # would not teach it even when listed
         raise CohortError(_l("Only instructors can teach a cohort; an administrator can change the role."))
     if not any(i.user_id == user.id for i in cohort.instructors):
         cohort.instructors.append(CohortInstructor(user_id=user.id))

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import learning_rules
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.catalog import Module
-from app.models.cohorts import CohortCourse, CohortInstructor, CohortMember
+from app.models.cohorts import CohortCourse, CohortMember
 from app.models.learning import Answer, Attempt
-from app.models.people import Role, User
-from app.services import progress
+from app.models.people import User
+from app.services import cohorts, progress
 from app.services.errors import NotFound, ServiceError
 
 
@@ -29,8 +30,10 @@ class QueueItem:
 
 
 def _visible_attempts(grader: User):
-    """Attempts by learners in cohorts the grader teaches, in a course of that cohort."""
-    if grader.role is Role.ADMIN:
+    """Attempts by current learners of the cohorts the grader teaches (cohorts.teaches), in a
+    course of that cohort; every attempt for an admin."""
+    taught = cohorts.taught_cohort_ids(grader)
+    if taught is None:
         return select(Attempt.id)
     return (
         select(Attempt.id)
@@ -38,8 +41,7 @@ def _visible_attempts(grader: User):
         .join(CohortMember, CohortMember.user_id == Attempt.user_id)
         .join(CohortCourse, (CohortCourse.cohort_id == CohortMember.cohort_id)
               & (CohortCourse.course_id == Module.course_id))
-        .join(CohortInstructor, CohortInstructor.cohort_id == CohortMember.cohort_id)
-        .where(CohortInstructor.user_id == grader.id, CohortMember.removed_at.is_(None))
+        .where(CohortMember.cohort_id.in_(taught), CohortMember.removed_at.is_(None))
     )
 
 
@@ -47,7 +49,7 @@ def pending_essays(grader: User) -> list[QueueItem]:
     """Essays waiting for a grade that this instructor may grade, oldest first."""
     answers = db.session.scalars(
         select(Answer).join(Attempt, Attempt.id == Answer.attempt_id)
-        .where(Answer.status == "pending", Attempt.id.in_(_visible_attempts(grader)))
+        .where(Answer.status == learning_rules.PENDING, Attempt.id.in_(_visible_attempts(grader)))
         .options(selectinload(Answer.attempt).selectinload(Attempt.user),
                  selectinload(Answer.attempt).selectinload(Attempt.module).selectinload(Module.course))
         .order_by(Attempt.submitted_at, Answer.position)
@@ -76,26 +78,17 @@ def grade_essay(grader: User, answer_id: int, score_percent: float, comment: str
     answer = answer_for_grader(grader, answer_id)
     fraction = round(score_percent / 100, 4)
     answer.fraction = fraction
-    answer.status = "correct" if fraction >= 0.999999 else ("incorrect" if fraction <= 0.000001 else "partial")
+    answer.status = learning_rules.answer_status(fraction)
     answer.grader_id, answer.graded_at, answer.grader_comment = grader.id, utcnow(), comment.strip() or None
     attempt = answer.attempt
     rescore(attempt)
     db.session.flush()
-    module = attempt.module
-    row = progress.progress_for(attempt.user, module)
-    if row is not None:
-        row.best_score = max(row.best_score or 0, attempt.score)
-        if attempt.is_passed and row.done_at is None:
-            row.done_at = utcnow()
-        db.session.flush()
-        progress.update_course_completion(attempt.user, module.course)
+    progress.record_regrade(attempt)
     return attempt
 
 
 def rescore(attempt: Attempt) -> None:
-    """Recompute an attempt's score from its answers (pending essays count 0 until graded)."""
-    counted = [a for a in attempt.answers if a.status != "ungraded"]
-    total = sum(a.fraction or 0 for a in counted)
-    attempt.score = round(100 * total / len(counted), 2) if counted else 0.0
-    attempt.is_pending = any(a.status == "pending" for a in counted)
-    attempt.is_passed = attempt.score >= attempt.pass_mark
+    """Recompute an attempt's score from its answers (pending essays count 0 until graded), by the
+    rule the submission scored it with (learning_rules.attempt_result)."""
+    result = learning_rules.attempt_result([(a.status, a.fraction) for a in attempt.answers], attempt.pass_mark)
+    attempt.score, attempt.is_passed, attempt.is_pending = result.score, result.passed, result.pending

@@ -21,10 +21,10 @@ from sqlalchemy.orm import selectinload, undefer
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.catalog import Course
-from app.models.cohorts import CohortInstructor, CohortMember
+from app.models.cohorts import CohortMember
 from app.models.credentials import EvidenceFile, LedgerEntry, Track
-from app.models.people import Role, User
-from app.services import credit
+from app.models.people import User
+from app.services import cohorts, credit
 from app.services.errors import NotFound, ServiceError
 
 # The evidence types allowed: each media type, the extensions its files may have and how its
@@ -139,25 +139,30 @@ def evidence_of(entry: LedgerEntry) -> EvidenceFile | None:
                              .options(undefer(EvidenceFile.data)))
 
 
+def _taught_learners(reviewer: User):
+    """The ids of the learners in the cohorts ``reviewer`` teaches (cohorts.teaches), as a select,
+    or None when the reviewer teaches every cohort (an admin, who reviews everyone's entries)."""
+    taught = cohorts.taught_cohort_ids(reviewer)
+    return None if taught is None else select(CohortMember.user_id).where(CohortMember.cohort_id.in_(taught))
+
+
 def can_review(reviewer: User, entry: LedgerEntry) -> bool:
-    """Admins review everything; instructors review learners of the cohorts they teach."""
-    if reviewer.role is Role.ADMIN:
+    """Admins review everything; instructors review learners of the cohorts they teach, never
+    their own entries."""
+    if cohorts.teaches(reviewer, listed=False):
         return True
-    if reviewer.role is not Role.INSTRUCTOR or entry.user_id == reviewer.id:
+    if entry.user_id == reviewer.id or not cohorts.teaches(reviewer, listed=True):
         return False
-    return db.session.scalar(
-        select(CohortMember.id).join(CohortInstructor, CohortInstructor.cohort_id == CohortMember.cohort_id)
-        .where(CohortMember.user_id == entry.user_id, CohortInstructor.user_id == reviewer.id).limit(1)
-    ) is not None
+    learners = _taught_learners(reviewer)
+    return db.session.scalar(learners.where(CohortMember.user_id == entry.user_id).limit(1)) is not None
 
 
 def pending_for(reviewer: User) -> list[LedgerEntry]:
     stmt = (select(LedgerEntry).where(LedgerEntry.status == "pending")
             .options(selectinload(LedgerEntry.user)).order_by(LedgerEntry.created_at))
-    if reviewer.role is not Role.ADMIN:
-        taught = (select(CohortMember.user_id).join(CohortInstructor, CohortInstructor.cohort_id == CohortMember.cohort_id)
-                  .where(CohortInstructor.user_id == reviewer.id))
-        stmt = stmt.where(LedgerEntry.user_id.in_(taught), LedgerEntry.user_id != reviewer.id)
+    learners = _taught_learners(reviewer)
+    if learners is not None:
+        stmt = stmt.where(LedgerEntry.user_id.in_(learners), LedgerEntry.user_id != reviewer.id)
     return list(db.session.scalars(stmt))
 
 
@@ -171,7 +176,9 @@ def entry_for_reviewer(reviewer: User, entry_id: int) -> LedgerEntry:
 
 
 def review(reviewer: User, entry_id: int, *, approve: bool, reason: str = "") -> LedgerEntry:
-    """Approve or reject (a reason is required) a pending external entry. Flushes."""
+    """Approve or reject (a reason is required) a pending external entry. Flushes. The
+    certificates an approval earns are issued by certificates.review_entry, which calls this.
+    Raises NotFound, NotYourLearner or LedgerError."""
     entry = entry_for_reviewer(reviewer, entry_id)
     if not approve and not reason.strip():
         raise LedgerError(_l("Say why the entry is rejected, so the learner can fix it."))

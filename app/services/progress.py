@@ -11,10 +11,11 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, case, func, insert, select, update
 
+from app import learning_rules
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 from app.models.catalog import Course, Module, Question
-from app.models.learning import Enrolment, ModuleProgress
+from app.models.learning import Attempt, Enrolment, ModuleProgress
 from app.models.people import User
 from app.services import enrolment as enrolment_service
 from app.services.prepared import Prepared
@@ -26,14 +27,22 @@ def progress_for(user: User, module: Module) -> ModuleProgress | None:
     )
 
 
-def _get_or_create(user: User, module: Module) -> ModuleProgress:
-    row = progress_for(user, module)
-    if row is None:
-        # A concurrent first visit may insert the same row: the unique constraint refuses the
-        # second, and commit_with_retry runs the request's work again, finding the row.
-        row = ModuleProgress(user_id=user.id, module_id=module.id, attempt_count=0)
-        db.session.add(row)
-    return row
+_INSERT_PROGRESS = insert(ModuleProgress.__table__)
+
+
+def insert_progress(user_id: int, module_id: int, state: learning_rules.Progress, now: datetime) -> None:
+    """Make the learner's progress row in a module, holding ``state`` (a first visit, a lesson
+    marked done, a first attempt), its dates ``now``: the one place a row is made.
+
+    For a caller that found no row. A Core INSERT on the session's connection: the module page
+    and the quiz submission hold plain rows, not ORM objects, and build none for this. Two first
+    visits (or attempts) at once may both insert: the unique constraint refuses the second, and
+    commit_with_retry runs that request's work again, which then finds the row.
+    """
+    db.session.connection().execute(_INSERT_PROGRESS, {
+        "user_id": user_id, "module_id": module_id, "attempt_count": state.attempt_count,
+        "best_score": state.best_score, "done_at": now if state.done else None,
+        "visited_at": now if state.visited else None})
 
 
 def module_has_quiz(module: Module) -> bool:
@@ -57,8 +66,7 @@ def record_visit(user: User, module: Module, enrolment, recorded: bool | None = 
         return False
     changed = False
     if not (recorded if recorded is not None else progress_for(user, module) is not None):
-        db.session.execute(insert(ModuleProgress).values(
-            user_id=user.id, module_id=module.id, attempt_count=0, visited_at=utcnow()))
+        insert_progress(user.id, module.id, learning_rules.FIRST_VISIT, utcnow())
         changed = True
     if enrolment.last_module_id != module.id:
         db.session.execute(update(Enrolment).where(Enrolment.id == enrolment.id)
@@ -67,22 +75,26 @@ def record_visit(user: User, module: Module, enrolment, recorded: bool | None = 
     return changed
 
 
-def mark_done(user: User, module: Module) -> ModuleProgress:
-    """Mark a lesson done. A module with a quiz is done only by passing it (ValueError)."""
+def mark_done(user: User, module: Module) -> None:
+    """Mark a lesson done, and the course complete if it was the last. A module with a quiz is
+    done only by passing it (ValueError). Flushes."""
     if module_has_quiz(module):
         raise ValueError("a module with a quiz is done when the quiz is passed")
-    row = _get_or_create(user, module)
-    if row.done_at is None:
+    row = progress_for(user, module)
+    if row is None:
+        insert_progress(user.id, module.id, learning_rules.LESSON_DONE, utcnow())
+    elif row.done_at is None:
         row.done_at = utcnow()
     db.session.flush()
     update_course_completion(user, module.course)
-    return row
 
 
 def _record_attempt_statement(passed: bool):
     """The UPDATE that folds an attempt into its module's progress row, computed by the database
-    from the row's current values: one more attempt, the better score kept, and for a passed
-    attempt the first pass's date. Built once for each case."""
+    from the row's current values: ``learning_rules.fold_attempt`` in SQL (one more attempt, the
+    better score kept, and for a passed attempt the first pass's date), so that two attempts at
+    once cannot write over each other's count without a read of the row first. Built once for
+    each case; tests/integration/test_learning_rules_sql.py holds it to the rule."""
     p = ModuleProgress.__table__.c
     score = bindparam("attempt_score")
     values = {
@@ -135,15 +147,29 @@ def record_attempt(record: AttemptRecord, enrolment_id: int, completed: bool) ->
     """
     user, module, passed = record.user, record.module, record.passed
     changed = _RECORD_ATTEMPT[passed].execute(db.session.connection(), record.values)
-    if not changed.rowcount:
-        # A concurrent first attempt may insert the same row: the unique constraint refuses the
-        # second, and commit_with_retry runs the request's work again, which then updates it.
-        db.session.execute(insert(ModuleProgress.__table__).values(
-            user_id=user.id, module_id=module.id, attempt_count=1, best_score=record.score,
-            done_at=record.now if passed else None))
+    if not changed.rowcount:  # a first attempt without a visit
+        insert_progress(user.id, module.id, learning_rules.fold_attempt(None, record.score, passed), record.now)
     # The enrolment is loaded as an object only when this attempt completes the course.
     if passed and not completed and _all_done(user, module.course_id):
         _complete(user, db.session.get(Enrolment, enrolment_id), module.course_id)
+
+
+def record_regrade(attempt: Attempt) -> None:
+    """Fold an attempt whose score changed (an essay got its grade) into the module's progress:
+    the better score kept, done if it now passes, and the course complete if that was the last
+    module; not one more attempt. The ORM's path (the grading page holds the objects). Flushes."""
+    module = attempt.module
+    row = progress_for(attempt.user, module)
+    if row is None:  # the submission made it: nothing to fold into if it is gone
+        return
+    folded = learning_rules.fold_attempt(
+        learning_rules.Progress(row.attempt_count or 0, row.best_score, row.done_at is not None),
+        attempt.score, attempt.is_passed, new_attempt=False)
+    row.best_score = folded.best_score
+    if folded.done and row.done_at is None:
+        row.done_at = utcnow()
+    db.session.flush()
+    update_course_completion(attempt.user, module.course)
 
 
 def update_course_completion(user: User, course: Course, enrolment: Enrolment | None = None) -> bool:
@@ -200,7 +226,7 @@ def _complete(user: User, enrolment: Enrolment, course_id: int, course: Course |
 @dataclass
 class ModuleStatus:
     module: Module
-    status: str  # "done", "started", "not-started"
+    status: str  # learning_rules.module_status: "done", "started", "not-started"
     best_score: float | None
     attempt_count: int
     recorded: bool = False  # the learner has a progress row for this module
@@ -238,16 +264,8 @@ def modules_with_quiz(module_ids: list[int]) -> set[int]:
         .distinct()))
 
 
-def status_name(row) -> str:
-    """"done", "started" or "not-started" for the learner's progress row in a module (an object
-    or a plain row with its columns, or None)."""
-    if row is None:
-        return "not-started"
-    return "done" if row.done_at else ("started" if row.attempt_count or row.visited_at else "not-started")
-
-
 def status_of(module: Module, row) -> ModuleStatus:
     """``row``: the learner's ModuleProgress (object or plain row with its columns), or None."""
     if row is None:
-        return ModuleStatus(module, "not-started", None, 0)
-    return ModuleStatus(module, status_name(row), row.best_score, row.attempt_count, recorded=True)
+        return ModuleStatus(module, learning_rules.NOT_STARTED, None, 0)
+    return ModuleStatus(module, learning_rules.module_status_of(row), row.best_score, row.attempt_count, recorded=True)

@@ -13,6 +13,7 @@ from typing import NamedTuple
 from sqlalchemy import Row, bindparam, case, func, select
 from sqlalchemy.orm import selectinload
 
+from app import learning_rules
 from app.extensions import db
 from app.models.catalog import Course, Module
 from app.models.cohorts import Cohort, CohortMember
@@ -29,12 +30,12 @@ class Cell(NamedTuple):
     cells (render_shared, by value) hashes and compares its thousand cells a view in C: as a
     frozen dataclass that was 3% of the matrix's instructions (bench/README.md)."""
 
-    status: str  # "done", "started", "not-started"
+    status: str  # learning_rules.module_status: "done", "started", "not-started"
     best_score: float | None
     attempts: int
 
 
-_NOT_STARTED = Cell("not-started", None, 0)  # shared: cells are never modified
+_NOT_STARTED = Cell(learning_rules.NOT_STARTED, None, 0)  # shared: cells are never modified
 
 
 @dataclass(frozen=True)
@@ -191,8 +192,7 @@ class _Learner:
 
 def _cell(visited: bool, done: bool, best_score: float | None, attempt_count: int | None) -> Cell:
     """A matrix cell from the flags and figures of a learner's progress row in a module."""
-    status = "done" if done else ("started" if attempt_count or visited else "not-started")
-    return Cell(status, best_score, attempt_count or 0)
+    return Cell(learning_rules.module_status(done, visited, attempt_count), best_score, attempt_count or 0)
 
 
 def _sorted(ranked: list[tuple], sort: str) -> list[tuple]:

@@ -1,7 +1,8 @@
 """Instructor pages: cohorts, progress matrix, learner detail, essay grading.
 
 Every route here already requires the instructor role (see app/teach/__init__.py); each cohort
-route also checks that the instructor teaches that cohort (admins may see all).
+route also loads its cohort through the services' rule for who teaches it (cohorts.teaches:
+admins teach all), which refuses with NotFound or Forbidden.
 """
 from __future__ import annotations
 
@@ -25,8 +26,8 @@ from app.urls import absolute_url
 
 
 def _teaching(load, *args):
-    """``load(current user, *args)``, a cohort lookup that checks the user teaches it, with its
-    refusals as 404 (NotFound) or 403."""
+    """``load(current user, *args)``, a cohort loader of the services (cohorts.cohort_for and its
+    kin), with its refusals as 404 (NotFound) or 403."""
     try:
         return load(current_user._get_current_object(), *args)
     except NotFound:
@@ -39,24 +40,20 @@ def _cohort(cohort_id: int):
     return _teaching(cohorts.cohort_for, cohort_id)
 
 
-def _cohort_course(cohort, slug: str, *, plain: bool = False):
-    """The cohort's published course by slug, or 404. ``plain``: the curriculum's row of it
-    (app.services.curriculum), for pages that only show the course; else the ORM object."""
+def _cohort_and_course(cohort_id: int, slug: str):
+    """The cohort and its published course by slug (ORM objects), or 404 or 403."""
     course = curriculum.course(slug)
-    if course is None or not any(cc.course_id == course.id for cc in cohort.courses):
-        abort(404)
-    if plain:
-        return course
+    cohort = _teaching(cohorts.cohort_course_for, cohort_id, course.id if course is not None else None)
     try:
-        return published_course(slug)
+        return cohort, published_course(slug)
     except NotFound:
         abort(404)
 
 
 def _report_cohort_and_course(cohort_id: int, slug: str):
     """For the progress matrix and its CSV: the cohort as a plain row (id, name) and the
-    curriculum's row of the course, after the checks of ``_cohort`` and ``_cohort_course``
-    (404 or 403, in the same order), in one statement (cohorts.cohort_row_for)."""
+    curriculum's read model of the course, after the same checks as ``_cohort_and_course`` (404 or
+    403, in the same order), in one statement (cohorts.cohort_row_for)."""
     course = curriculum.course(slug)
     return _teaching(cohorts.cohort_row_for, cohort_id, course.id if course is not None else None), course
 
@@ -214,8 +211,7 @@ def _matrix_labels() -> dict[str, str]:
 
 @bp.route("/cohorts/<int:cohort_id>/courses/<slug>/learners/<int:user_id>")
 def learner(cohort_id: int, slug: str, user_id: int):
-    c = _cohort(cohort_id)
-    course = _cohort_course(c, slug)
+    c, course = _cohort_and_course(cohort_id, slug)
     detail = reports.learner_detail(c, course, user_id)
     if detail is None:
         abort(404)
@@ -230,12 +226,7 @@ def grading_queue():
 
 @bp.route("/grading/<int:answer_id>", methods=["GET", "POST"])
 def grade(answer_id: int):
-    try:
-        answer = essays.answer_for_grader(current_user, answer_id)
-    except NotFound:
-        abort(404)
-    except ServiceError:
-        abort(403)
+    answer = _teaching(essays.answer_for_grader, answer_id)
     form = GradeForm()
     if request.method == "GET" and answer.fraction is not None and answer.status != "pending":
         form.score.data = round(answer.fraction * 100, 2)
@@ -250,23 +241,21 @@ def grade(answer_id: int):
 
 @bp.route("/cohorts/<int:cohort_id>/courses/<slug>/items")
 def items(cohort_id: int, slug: str):
-    c = _cohort(cohort_id)
-    course = _cohort_course(c, slug)
+    c, course = _cohort_and_course(cohort_id, slug)
     return render_template("teach/items.html", cohort=c, course=course,
                            reports=analysis_reports.item_analysis(c, course))
 
 
 @bp.route("/cohorts/<int:cohort_id>/courses/<slug>/gain")
 def gain(cohort_id: int, slug: str):
-    c = _cohort(cohort_id)
-    course = _cohort_course(c, slug)
+    c, course = _cohort_and_course(cohort_id, slug)
     return render_template("teach/gain.html", cohort=c, course=course, view=analysis_reports.gain_report(c, course))
 
 
 @bp.route("/ledger")
 def ledger_queue():
     from app.teach.forms import ReviewForm
-    from app.services import ledger
+    from app.services import certificates, ledger
 
     return render_template("teach/ledger.html", entries=ledger.pending_for(current_user), form=ReviewForm())
 
@@ -280,7 +269,8 @@ def review_entry(entry_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        entry = ledger.review(current_user, entry_id, approve=bool(form.approve.data), reason=form.reason.data or "")
+        entry = certificates.review_entry(current_user, entry_id, approve=bool(form.approve.data),
+                                          reason=form.reason.data or "")
     except NotFound:
         abort(404)
     except ledger.NotYourLearner:
@@ -288,8 +278,6 @@ def review_entry(entry_id: int):
     except ledger.LedgerError as exc:
         flash(str(exc.message), "error")
         return redirect(url_for("teach.ledger_queue"))
-    if entry.status == "approved" and entry.track:
-        certificates.issue_track_levels(entry.user, entry.track)
     db.session.commit()
     flash(_("Entry approved.") if entry.status == "approved" else _("Entry rejected; the learner sees your reason."),
           "success")
