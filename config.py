@@ -94,7 +94,7 @@ class Config:
         self.LEARNER_CACHE_BYTES = int(_env("SABAK_LEARNER_CACHE_BYTES", str(16 * 1024 * 1024)))
         if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
             # A pre-ping guards against a server that dropped an idle connection; a SQLite file
-            # cannot, and the ping cost a statement on every request (bench/README.md).
+            # cannot, and the ping cost a statement on every request (bench/HISTORY.md).
             self.SQLALCHEMY_ENGINE_OPTIONS = {**self.SQLALCHEMY_ENGINE_OPTIONS, "pool_pre_ping": False}
         if self.SQLALCHEMY_DATABASE_URI.startswith("postgres://"):
             self.SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://" + self.SQLALCHEMY_DATABASE_URI[11:]

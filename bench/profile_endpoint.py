@@ -96,7 +96,7 @@ def main() -> None:
         else:
             best_of(app, client, url, args.n, args.best_of)
         return
-    # Counted only here: a connection event listener slows every statement down (fix 37).
+    # Counted only here: a connection event listener slows every statement down (bench/HISTORY.md, fix 37).
     queries = []
     with app.app_context():
         @event.listens_for(db.engine, "before_cursor_execute")

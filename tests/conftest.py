@@ -98,14 +98,17 @@ class Auth:
     def csrf(self, path: str = "/login") -> str:
         return csrf_token_from(self.client.get(path).get_data(as_text=True))
 
-    def login(self, email: str | None = None, password: str = factories.PASSWORD, role: str | None = None):
+    def login(self, email: str | None = None, password: str = factories.PASSWORD, role: str | None = None,
+              remember: bool = False):
+        """Sign in as ``email``, or as a new user of ``role``; returns the user."""
         if role is not None:
             user = factories.make_user(role=role)
             db.session.commit()
             email = user.email
-        response = self.client.post(
-            "/login", data={"email": email, "password": password, "csrf_token": self.csrf()}
-        )
+        data = {"email": email, "password": password, "csrf_token": self.csrf()}
+        if remember:
+            data["remember"] = "y"
+        response = self.client.post("/login", data=data)
         assert response.status_code == 302, response.get_data(as_text=True)[:2000]
         return factories.find_user(email)
 
@@ -117,6 +120,56 @@ class Auth:
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+@pytest.fixture
+def signed_in(app):
+    """Builder: another browser (a new test client) signed in through the login form, as ``user``
+    or as a new user of ``role``: ``other = signed_in(role="learner")``."""
+
+    def sign_in(user=None, *, role: str | None = None, password: str = factories.PASSWORD,
+                remember: bool = False):
+        browser = app.test_client()
+        Auth(browser).login(user.email if user is not None else None, password, role=role, remember=remember)
+        return browser
+
+    return sign_in
+
+
+@pytest.fixture
+def make_course(app, tmp_path):
+    """Builder: write a course folder under the test's tmp dir, sync it, return its ``Course``.
+    Arguments as ``factories.write_course``'s: ``make_course(modules={"01-intro.md": LESSON})``,
+    ``make_course("lib-course", manifest=LIBRARIAN_MANIFEST)``."""
+
+    def make(slug: str = "sample-course", **write):
+        return factories.make_course(tmp_path / "courses", slug, **write)
+
+    return make
+
+
+@pytest.fixture
+def course(make_course):
+    """The sample course (a lesson and a two-question quiz), synced. A module that needs another
+    course defines its own ``course`` fixture in one line with ``make_course``."""
+    return make_course()
+
+
+@pytest.fixture
+def librarian_course(keyed_app, make_course):
+    """A one-lesson course for librarians, 8 hours towards the librarian-ce track (which exists):
+    completing it issues a signed certificate and credits the hours."""
+    course = make_course("lib-course", manifest=factories.LIBRARIAN_MANIFEST, modules={"01-intro.md": factories.LESSON})
+    factories.make_librarian_track()
+    db.session.commit()
+    return course
+
+
+@pytest.fixture
+def keyed_app(app):
+    """The app signing credentials with a fresh key, under https://sabak.example.kg."""
+    factories.give_signing_key(app)
+    return app
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 Nothing reads answers by question: results, grading and item analysis all reach them through
 their attempt (ix_quiz_answers_attempt_id). The index still cost every quiz submission one
 B-tree insert per question, each into a different leaf page in the middle of the tree: ten of
-the thirty pages a ten-question submission wrote to SQLite's log (bench/README.md). Questions
+the thirty pages a ten-question submission wrote to SQLite's log (bench/HISTORY.md). Questions
 are retired, never deleted, so the foreign key's cascade never needs to find a question's answers.
 
 Revision ID: a4c7e2f91b36

@@ -11,9 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Attempt, Course, Question
+from app.models import Attempt, Question
 from app.services import tokens as token_service
-from app.services.sync import sync_all
 from tests import factories
 from tests.conftest import csrf_token_from
 from tests.integration.test_api_schema import assert_conforms
@@ -81,11 +80,8 @@ def keys_of(value) -> set[str]:
 
 
 @pytest.fixture
-def course(app, tmp_path):
-    folder = factories.write_course(tmp_path / "courses", modules=MODULES)
-    report = sync_all([folder], commit=db.session.commit, rollback=db.session.rollback)
-    assert report.ok, report
-    return db.session.scalar(select(Course).where(Course.slug == "sample-course"))
+def course(make_course):
+    return make_course(modules=MODULES)
 
 
 class Api:
@@ -282,15 +278,13 @@ def test_pass_then_progress_and_attempts(api, course):
     assert detail["modules"][1]["my_status"] == "done" and detail["modules"][1]["my_best_score"] == 100.0
 
 
-def test_progress_is_valid_json_whatever_the_titles_hold(api, app, tmp_path):
+def test_progress_is_valid_json_whatever_the_titles_hold(api, make_course):
     """The progress answer is written from pieces (serializers.my_progress): quotes, backslashes,
     control characters and markup in titles come back exactly as stored."""
     manifest = factories.SAMPLE_MANIFEST.replace("title: Поиск информации", 'title: "Курс \\"в кавычках\\" \\\\ </script>"')
     lesson = factories.LESSON.replace("title: Введение", 'title: "Строка\\tс табуляцией, \\\\n и \\"цитатой\\""')
-    folder = factories.write_course(tmp_path / "odd", "odd-titles", manifest=manifest, modules={"01-intro.md": lesson})
-    assert sync_all([folder], commit=db.session.commit, rollback=db.session.rollback).ok
+    course = make_course("odd-titles", manifest=manifest, modules={"01-intro.md": lesson})
     api.post("/courses/odd-titles/enrolment", status=201)
-    course = db.session.scalar(select(Course).where(Course.slug == "odd-titles"))
     module = course.modules[0]
     assert '"' in course.title and "\\" in course.title and "\t" in module.title  # the test means what it says
     entry = api.get("/me/progress", status=200).get_json()["courses"][0]

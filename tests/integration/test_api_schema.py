@@ -19,8 +19,6 @@ from schemathesis import checks as st_checks
 from app.api.openapi import openapi_document
 from app.extensions import db
 from app.services import enrolment, tokens
-from app.services.catalog import published_course
-from app.services.sync import sync_all
 from tests import factories
 
 # -- response conformance, used by every request of test_api.py -----------------------------
@@ -106,15 +104,13 @@ CHECKS = [
 
 
 @pytest.fixture
-def fuzz_world(app, tmp_path):
+def fuzz_world(make_course):
     """A synced sample course, a learner enrolled in it, and their bearer token."""
     from tests.integration.test_api import MODULES  # here: test_api imports this module
 
-
-    folder = factories.write_course(tmp_path / "courses", modules=MODULES)
-    assert sync_all([folder], commit=db.session.commit, rollback=db.session.rollback).ok
+    course = make_course(modules=MODULES)
     user = factories.make_user()
-    enrolment.enrol(user, published_course("sample-course"))
+    enrolment.enrol(user, course)
     _row, plaintext = tokens.create_token(user, "schemathesis")
     db.session.commit()
     return plaintext

@@ -11,7 +11,6 @@ from app import caching
 from app.extensions import db
 from app.models import Course
 from app.services import enrolment
-from app.services.sync import sync_all
 from tests import factories
 from tests.conftest import csrf_token_from
 
@@ -47,7 +46,7 @@ def courses(app, tmp_path):
         _course(tmp_path, "alone-ru", "ru", "Авторское право", "Только по-русски.", "Лицензии."),
         _course(tmp_path, "alone-en", "en", "Open access", "Only in English.", "Repositories."),
     ]
-    assert sync_all(folders, commit=db.session.commit, rollback=db.session.rollback).ok
+    factories.sync_courses(*folders)
     return {c.slug: c for c in db.session.scalars(select(Course))}
 
 
@@ -106,7 +105,7 @@ def test_the_language_filter_keeps_groups_with_that_language_and_shows_that_vers
     assert len(found) == 2
 
 
-def test_the_learners_status_is_shown_for_the_version_they_take(app, client, auth, courses):
+def test_the_learners_status_is_shown_for_the_version_they_take(app, client, auth, courses, signed_in):
     learner = auth.login(role="learner")
     client.get("/courses")  # shows (and so ends) the welcome message
     client.get("/courses")  # kept now, before the learner enrols
@@ -121,8 +120,7 @@ def test_the_learners_status_is_shown_for_the_version_they_take(app, client, aut
     caching.forget_all()
     fresh = client.get("/courses").get_data(as_text=True)
     assert html.replace(token, "T") == fresh.replace(csrf_token_from(fresh), "T")
-    other = app.test_client()
-    type(auth)(other).login(role="learner")
+    other = signed_in(role="learner")
     other.get("/courses")
     theirs = other.get("/courses").get_data(as_text=True)
     assert len(cards(theirs)) == 3 and "Вы записаны" not in theirs and 'class="taken"' not in theirs
@@ -140,7 +138,7 @@ def test_a_new_translation_joins_its_group_at_the_next_view(client, courses, tmp
     alone = next(c for c in cards(ky) if "/courses/alone-ru" in c)
     assert languages(alone) == ["ru"]
     folder = _course(tmp_path, "alone-ky", "ky", "Автордук укук", "Кыргызча гана.", "Лицензиялар.", "alone-ru")
-    assert sync_all([folder], commit=db.session.commit, rollback=db.session.rollback).ok
+    factories.sync_courses(folder)
     ky = client.get("/courses", headers={"Accept-Language": "ky"}).get_data(as_text=True)
     group = next(c for c in cards(ky) if "/courses/alone-ky" in c)
     assert ">Автордук укук</a></h2>" in group and languages(group) == ["ky", "ru"]

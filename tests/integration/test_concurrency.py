@@ -13,9 +13,8 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from app.extensions import db
-from app.models import Attempt, Course, ModuleProgress, Question
+from app.models import Attempt, ModuleProgress
 from app.services import enrolment
-from app.services.sync import sync_all
 from tests import factories
 from tests.conftest import csrf_token_from
 
@@ -38,10 +37,9 @@ def server(app):
 
 def setup_course(tmp_path, attempts_line: str):
     quiz = factories.QUIZ.replace("  attempts: 3\n", attempts_line)
-    folder = factories.write_course(tmp_path, modules={"02-boolean.md": quiz})
-    sync_all([folder], commit=db.session.commit, rollback=db.session.rollback)
+    course = factories.make_course(tmp_path, modules={"02-boolean.md": quiz})
     learner = factories.make_user(email="racer@example.kg")
-    enrolment.enrol(learner, db.session.scalar(select(Course)))
+    enrolment.enrol(learner, course)
     db.session.commit()
     return learner
 

@@ -9,9 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Course, Question, Region
-from app.services import attempts, coordinator, enrolment, progress
-from app.services.sync import sync_all
+from app.models import Course, Region
+from app.services import coordinator, enrolment
 from tests import factories
 from tests.conftest import csrf_token_from
 
@@ -36,16 +35,9 @@ POST = PRE.replace("Входной тест", "Итоговый тест").repla
 
 
 @pytest.fixture
-def course(app, tmp_path):
-    manifest = factories.SAMPLE_MANIFEST.replace("hours: 2", "hours: 5")
-    folder = factories.write_course(tmp_path, modules={"01-pre.md": PRE, "02-post.md": POST}, manifest=manifest)
-    assert sync_all([folder], commit=db.session.commit, rollback=db.session.rollback).ok
-    return db.session.scalar(select(Course))
-
-
-def take(user, module, answers: list[str], key: str):
-    questions = attempts.active_questions(module)
-    attempts.submit(user, module, {q.id: a for q, a in zip(questions, answers)}, key)
+def course(make_course):
+    return make_course(modules={"01-pre.md": PRE, "02-post.md": POST},
+                       manifest=factories.SAMPLE_MANIFEST.replace("hours: 2", "hours: 5"))
 
 
 def test_figures_by_institution_and_region(course, client, auth):
@@ -64,8 +56,8 @@ def test_figures_by_institution_and_region(course, client, auth):
     factories.make_user(institution=oshsu)
     for user, before, after in ((a, ["true", "true"], ["true", "false"]), (b, ["false", "true"], ["true", "true"])):
         enrolment.enrol(user, course)
-        take(user, pre, before, f"pre-{user.id}")
-        take(user, post, after, f"post-{user.id}")
+        factories.take_quiz(user, pre, before, f"pre-{user.id}")
+        factories.take_quiz(user, post, after, f"post-{user.id}")
     enrolment.enrol(c, course)
     db.session.commit()
     report = coordinator.coordinator_report(coordinator.Filters())

@@ -10,48 +10,20 @@ import pytest
 from sqlalchemy import select
 
 from app.credentials import dataintegrity
-from app.credentials.multikey import generate_keypair
 from app.extensions import db
-from app.models import Certificate, Course, LedgerEntry, Track
-from app.services import certificates, enrolment, progress
-from app.services.sync import sync_all
+from app.models import Certificate, LedgerEntry
+from app.services import certificates, progress
 from tests import factories
 from tests.conftest import csrf_token_from
 
-LIBRARIAN_MANIFEST = factories.SAMPLE_MANIFEST.replace("audience: students", "audience: librarians").replace(
-    "track: information-literacy", "track: librarian-ce").replace("hours: 2", "hours: 8")
-
-
 @pytest.fixture
-def keyed_app(app):
-    secret, public = generate_keypair()
-    app.config.update(CREDENTIALS_SIGNING_KEY=secret, SABAK_BASE_URL="https://sabak.example.kg")
-    app.public_multikey = public
-    return app
-
-
-@pytest.fixture
-def course(keyed_app, tmp_path):
-    folder = factories.write_course(tmp_path, "lib-course", manifest=LIBRARIAN_MANIFEST,
-                                    modules={"01-intro.md": factories.LESSON})
-    assert sync_all([folder], commit=db.session.commit, rollback=db.session.rollback).ok
-    db.session.add(Track(slug="librarian-ce", title={"ru": "Повышение квалификации", "en": "Librarian CE"},
-                         summary={}, content_hash="x",
-                         levels=[{"id": "basic", "title": {"ru": "Базовый", "en": "Basic"}, "hours": 10},
-                                 {"id": "intermediate", "title": {"ru": "Средний", "en": "Intermediate"}, "hours": 20}]))
-    db.session.commit()
-    return db.session.scalar(select(Course))
-
-
-def complete(user, course):
-    enrolment.enrol(user, course)
-    progress.mark_done(user, course.modules[0])
-    db.session.commit()
+def course(librarian_course):
+    return librarian_course
 
 
 def test_complete_verify_revoke(client, course, keyed_app):
     learner = factories.make_user(name="Айгүл Өмүрбекова")
-    complete(learner, course)
+    factories.complete_course(learner, course)
     cert = db.session.scalar(select(Certificate).where(Certificate.kind == "course"))
     assert cert.hours == 8 and cert.holder_name == "Айгүл Өмүрбекова"
     entry = db.session.scalar(select(LedgerEntry))
@@ -87,7 +59,7 @@ def test_the_certificate_pdf_renders_with_the_cyrillic_name(client, course):
     if not (shutil.which("pdftotext") and shutil.which("pdftoppm")):
         pytest.skip("poppler-utils is not installed (apt-get install poppler-utils)")
     learner = factories.make_user(name="Айгүл Өмүрбекова")
-    complete(learner, course)
+    factories.complete_course(learner, course)
     cert = db.session.scalar(select(Certificate))
     pdf = client.get(f"/certificates/{cert.code}.pdf").data
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
@@ -99,7 +71,7 @@ def test_the_certificate_pdf_renders_with_the_cyrillic_name(client, course):
 
 def test_completion_once_credits_once_and_a_level_certificate_follows(course):
     learner = factories.make_user()
-    complete(learner, course)
+    factories.complete_course(learner, course)
     progress.update_course_completion(learner, course)  # again: nothing new
     db.session.commit()
     assert db.session.query(LedgerEntry).count() == 1
@@ -107,9 +79,9 @@ def test_completion_once_credits_once_and_a_level_certificate_follows(course):
     assert db.session.query(Certificate).filter_by(kind="track-level").count() == 0  # 8 h < 10 h
 
 
-def test_external_learning_is_reviewed_then_counts_towards_a_level(client, auth, course, app):
+def test_external_learning_is_reviewed_then_counts_towards_a_level(client, auth, course, app, signed_in):
     learner = auth.login(role="learner")
-    complete(learner, course)
+    factories.complete_course(learner, course)
     page = client.get("/credentials/external").get_data(as_text=True)
     response = client.post("/credentials/external", data={
         "title": "Семинар «Открытый доступ»", "provider": "Национальная библиотека",
@@ -124,13 +96,11 @@ def test_external_learning_is_reviewed_then_counts_towards_a_level(client, auth,
     assert "8" in ledger_page and "Семинар" in ledger_page
 
     # An instructor outside the learner's cohorts may not review; an admin may.
-    outsider = app.test_client()
-    type(auth)(outsider).login(role="instructor")
+    outsider = signed_in(role="instructor")
     token = csrf_token_from(outsider.get("/teach/ledger").get_data(as_text=True))
     assert outsider.post(f"/teach/ledger/{entry.id}", data={"approve": "y", "csrf_token": token}).status_code == 403
     assert outsider.get(f"/credentials/entries/{entry.id}/evidence").status_code == 404
-    admin = app.test_client()
-    type(auth)(admin).login(role="admin")
+    admin = signed_in(role="admin")
     queue = admin.get("/teach/ledger").get_data(as_text=True)
     assert "Семинар" in queue
     token = csrf_token_from(queue)
@@ -146,7 +116,7 @@ def test_external_learning_is_reviewed_then_counts_towards_a_level(client, auth,
 
 def test_transcript_csv_and_pdf(client, auth, course):
     learner = auth.login(role="learner")
-    complete(learner, course)
+    factories.complete_course(learner, course)
     csv_data = client.get("/credentials/transcript.csv").data
     assert csv_data.startswith("\ufeff".encode()) and "Поиск информации".encode() in csv_data
     pdf = client.get("/credentials/transcript.pdf")
@@ -158,7 +128,7 @@ def test_transcript_csv_and_pdf(client, auth, course):
 
 def test_admin_reissues_with_the_corrected_name(client, auth, course):
     learner = factories.make_user(name="Aigul Omurbekova")
-    complete(learner, course)
+    factories.complete_course(learner, course)
     old = db.session.scalar(select(Certificate))
     learner.name = "Айгүл Өмүрбекова"
     db.session.commit()

@@ -16,11 +16,9 @@ import subprocess
 import pytest
 from sqlalchemy import func, select
 
-from app.credentials.multikey import generate_keypair
 from app.extensions import db
-from app.models import Certificate, Course, LedgerEntry, Track, User
-from app.services import certificates, coordinator, credit, enrolment, ledger, progress
-from app.services.sync import sync_all
+from app.models import Certificate, Course, LedgerEntry, User
+from app.services import certificates, coordinator, credit, ledger
 from tests import factories
 from tests.conftest import csrf_token_from
 from tests.integration.test_api_schema import assert_conforms
@@ -49,28 +47,12 @@ def write_courses(root) -> list:
     return folders
 
 
-def add_track() -> None:
-    db.session.add(Track(slug="librarian-ce", title={"ru": "Повышение квалификации", "en": "Librarian CE"},
-                         summary={}, content_hash="x",
-                         levels=[{"id": "basic", "title": {"ru": "Базовый", "en": "Basic"}, "hours": 10},
-                                 {"id": "intermediate", "title": {"ru": "Средний", "en": "Intermediate"},
-                                  "hours": 20}]))
-
-
 @pytest.fixture
-def courses(app, tmp_path) -> dict[str, Course]:
-    secret, _public = generate_keypair()
-    app.config.update(CREDENTIALS_SIGNING_KEY=secret, SABAK_BASE_URL="https://sabak.example.kg")
-    assert sync_all(write_courses(tmp_path), commit=db.session.commit, rollback=db.session.rollback).ok
-    add_track()
+def courses(keyed_app, tmp_path) -> dict[str, Course]:
+    factories.sync_courses(*write_courses(tmp_path))
+    factories.make_librarian_track()
     db.session.commit()
     return {c.slug: c for c in db.session.scalars(select(Course))}
-
-
-def complete(user, course) -> None:
-    enrolment.enrol(user, course)
-    progress.mark_done(user, course.modules[0])
-    db.session.commit()
 
 
 def course_certs(user) -> list[Certificate]:
@@ -113,8 +95,8 @@ def test_the_course_key_is_the_original_in_python_and_in_sql(courses):
 
 def test_a_translation_credits_no_second_set_of_hours(client, auth, courses):
     learner = auth.login(role="learner")
-    complete(learner, courses["lib-en"])
-    complete(learner, courses["lib-ru"])
+    factories.complete_course(learner, courses["lib-en"])
+    factories.complete_course(learner, courses["lib-ru"])
     # One course for credit: 8 h, not 8 + 8 = 16 h; one certificate, in English (finished first),
     # listing Russian; 8 h < 10 h, so no level yet (16 h would have reached basic).
     entries = list(db.session.scalars(select(LedgerEntry)))
@@ -139,7 +121,7 @@ def test_a_translation_credits_no_second_set_of_hours(client, auth, courses):
 def test_track_levels_count_a_course_once_across_its_languages(courses):
     learner = factories.make_user()
     for slug in ("lib-ru", "lib-en", "lib-other"):
-        complete(learner, courses[slug])
+        factories.complete_course(learner, courses[slug])
     # 8 (lib-ru, lib-en once) + 6 = 14 h: basic (10) reached, intermediate (20) not; counting the
     # translation again would give 22 h and an intermediate certificate.
     assert credit.track_hours(learner.id, "librarian-ce") == 14
@@ -147,10 +129,10 @@ def test_track_levels_count_a_course_once_across_its_languages(courses):
     assert len(course_certs(learner)) == 2
 
 
-def test_revoking_takes_the_hours_out_of_every_total_and_reissuing_restores_them(client, auth, app, courses):
+def test_revoking_takes_the_hours_out_of_every_total_and_reissuing_restores_them(client, auth, app, courses, signed_in):
     learner = auth.login(role="learner")
-    complete(learner, courses["lib-ru"])
-    complete(learner, courses["lib-other"])
+    factories.complete_course(learner, courses["lib-ru"])
+    factories.complete_course(learner, courses["lib-other"])
     # Before: 8 + 6 = 14 h, basic level (10 h) certified.
     assert ledger.ledger_for(learner).total == 14 and level_certs(learner) == ["basic"]
     lib_cert = next(c for c in course_certs(learner) if c.course_id == courses["lib-ru"].id)
@@ -180,11 +162,10 @@ def test_revoking_takes_the_hours_out_of_every_total_and_reissuing_restores_them
     assert (report.total.completions, report.total.hours) == (1, 6)  # lib-other only
 
     # Finishing the translation does not bring revoked credit back: only an admin's reissue does.
-    complete(learner, courses["lib-en"])
+    factories.complete_course(learner, courses["lib-en"])
     assert ledger.ledger_for(learner).total == 6 and len(course_certs(learner)) == 2  # lib-ru, lib-other
 
-    admin = app.test_client()
-    type(auth)(admin).login(role="admin")
+    admin = signed_in(role="admin")
     page = admin.get(f"/admin/certificates?q={lib_cert.code}").get_data(as_text=True)
     assert "Exam taken by someone else" in page
     admin.post(f"/admin/certificates/{lib_cert.id}/reissue", data={"csrf_token": csrf_token_from(page)})
@@ -203,7 +184,7 @@ def test_revoking_takes_the_hours_out_of_every_total_and_reissuing_restores_them
 
 def test_reissuing_a_valid_certificate_keeps_its_hours(courses):
     learner = factories.make_user()
-    complete(learner, courses["lib-ru"])
+    factories.complete_course(learner, courses["lib-ru"])
     (old,) = course_certs(learner)
     certificates.reissue(old)
     db.session.commit()
@@ -211,9 +192,9 @@ def test_reissuing_a_valid_certificate_keeps_its_hours(courses):
     assert credit.entry_for(learner.id, "lib-ru").status == "approved"
 
 
-def test_the_public_sees_revoked_and_the_date_but_not_the_reason(client, auth, app, courses):
+def test_the_public_sees_revoked_and_the_date_but_not_the_reason(client, auth, app, courses, signed_in):
     holder = factories.make_user(email="holder@example.kg")
-    complete(holder, courses["lib-ru"])
+    factories.complete_course(holder, courses["lib-ru"])
     (cert,) = course_certs(holder)
     certificates.revoke(cert, "Plagiarised essay")
     db.session.commit()
@@ -226,13 +207,11 @@ def test_the_public_sees_revoked_and_the_date_but_not_the_reason(client, auth, a
         text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
         assert day in text and "Plagiarised" not in text
     # Another learner is the public too; the holder and an admin see why.
-    other = app.test_client()
-    type(auth)(other).login(role="learner")
+    other = signed_in(role="learner")
     assert "Plagiarised" not in other.get(f"/certificates/{cert.code}").get_data(as_text=True)
     auth.login(email="holder@example.kg")
     assert "Plagiarised essay" in client.get(f"/certificates/{cert.code}").get_data(as_text=True)
-    admin = app.test_client()
-    type(auth)(admin).login(role="admin")
+    admin = signed_in(role="admin")
     assert "Plagiarised essay" in admin.get(f"/certificates/{cert.code}").get_data(as_text=True)
 
 
@@ -241,8 +220,8 @@ def test_the_coordinator_report_counts_a_course_once_across_its_languages(course
     a = factories.make_user(institution=knu)
     b = factories.make_user(institution=knu)
     for slug in ("lib-en", "lib-ru", "lib-other"):
-        complete(a, courses[slug])
-    complete(b, courses["lib-ru"])
+        factories.complete_course(a, courses[slug])
+    factories.complete_course(b, courses["lib-ru"])
     # Learner A: lib-ru in two languages (one enrolment, one completion, 8 h) and lib-other (6 h);
     # learner B: lib-ru (8 h). Enrolments 2 + 1 = 3, completions 2 + 1 = 3, hours 8 + 6 + 8 = 22.
     # Counting every language version would give 4 enrolments, 4 completions and 30 h.
@@ -272,8 +251,8 @@ def test_the_migration_merges_duplicate_credit_and_withdraws_revoked_credit(app,
 
     db.drop_all()
     upgrade(revision=revision_before("b7e3c1a9d250"))
-    assert sync_all(write_courses(tmp_path), commit=db.session.commit, rollback=db.session.rollback).ok
-    add_track()
+    factories.sync_courses(*write_courses(tmp_path))
+    factories.make_librarian_track()
     a = factories.make_user(email="a@example.kg")
     b, c = factories.make_user(), factories.make_user()
     db.session.commit()
@@ -364,5 +343,5 @@ def test_the_migration_merges_duplicate_credit_and_withdraws_revoked_credit(app,
             certificates.reissue(cert)
     db.session.rollback()
     # A new completion of the translation still adds nothing: the unique key holds.
-    complete(a, db.session.get(Course, ids["lib-ru"]))
+    factories.complete_course(a, db.session.get(Course, ids["lib-ru"]))
     assert counted(a) == 14

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from app import create_app
 from app.extensions import db
@@ -36,10 +36,6 @@ def _send(client, filename: str, data: bytes):
         "activity_date": (date.today() - timedelta(days=2)).isoformat(), "hours": "3",
         "evidence": (io.BytesIO(data), filename), "csrf_token": csrf_token_from(page),
     }, content_type="multipart/form-data")
-
-
-def _count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 @pytest.mark.parametrize("filename, data, media_type", [
@@ -79,7 +75,7 @@ def test_an_html_file_named_pdf_is_refused_with_a_clear_message_and_nothing_stor
     assert response.status_code == 200
     assert 'id="evidence-error"' in page and "not a PDF, JPEG or PNG file" in page
     assert 'value="Seminar on open access"' in page  # what was typed is kept
-    assert _count(LedgerEntry) == 0 and _count(EvidenceFile) == 0
+    assert factories.count_rows(LedgerEntry) == 0 and factories.count_rows(EvidenceFile) == 0
     assert not (Path(app.instance_path) / "evidence").exists()
 
 
@@ -87,7 +83,7 @@ def test_a_file_slightly_too_large_gets_the_forms_message(client, auth):
     auth.login(role="learner")
     response = _send(client, "big.pdf", b"%PDF-" + b"0" * ledger.MAX_EVIDENCE_BYTES)
     assert response.status_code == 200 and "larger than 10 MB" in response.get_data(as_text=True)
-    assert _count(LedgerEntry) == 0 and _count(EvidenceFile) == 0
+    assert factories.count_rows(LedgerEntry) == 0 and factories.count_rows(EvidenceFile) == 0
 
 
 def test_evidence_lives_in_the_database_and_another_host_serves_it(client, auth, app, tmp_path):
@@ -154,7 +150,7 @@ def test_the_migration_moves_files_from_instance_evidence_into_the_database_and_
         select(LedgerEntry.evidence_name, EvidenceFile.media_type, EvidenceFile.data)
         .join(EvidenceFile, EvidenceFile.entry_id == LedgerEntry.id))}
     assert kept == {"a.pdf": ("application/pdf", PDF), "b.png": ("image/png", PNG)}
-    assert _count(LedgerEntry) == 4  # the entry whose file was already gone keeps its record
+    assert factories.count_rows(LedgerEntry) == 4  # the entry whose file was already gone keeps its record
     db.session.close()
 
     (folder / "0a1b2c.pdf").unlink()

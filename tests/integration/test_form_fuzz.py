@@ -20,15 +20,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from app.credentials.multikey import generate_keypair
 from app.extensions import db
 from app.input_rule import FORBIDDEN, MAX_FIELD_CHARS
-from app.models import (Answer, ApiToken, Attempt, Certificate, Cohort, CohortInstructor, CohortMember, Course,
+from app.models import (Answer, ApiToken, Attempt, Certificate, Cohort, CohortInstructor, CohortMember,
                         LedgerEntry, Question, User)
-from app.services import attempts, cohorts, enrolment, ledger, progress
-from app.services.sync import sync_all
+from app.services import attempts, cohorts, ledger
 from tests import factories
-from tests.conftest import Auth, csrf_token_from
+from tests.conftest import csrf_token_from
 from tests.integration.test_api import MODULES
 
 EXAMPLES = 20
@@ -70,21 +68,16 @@ class World:
 
 
 @pytest.fixture
-def world(app, tmp_path):
-    secret, _public = generate_keypair()
-    app.config.update(CREDENTIALS_SIGNING_KEY=secret, SABAK_BASE_URL="https://sabak.example.kg",
-                      RATELIMIT_ENABLED=False)  # the limits answer 429 long before the examples run out
-    folder = factories.write_course(tmp_path / "courses", modules=MODULES)
-    short = factories.write_course(tmp_path / "courses", "short-course", modules={"01-intro.md": factories.LESSON})
-    assert sync_all([folder, short], commit=db.session.commit, rollback=db.session.rollback).ok
-    course = db.session.scalar(select(Course).where(Course.slug == "sample-course"))
+def world(keyed_app, make_course, signed_in):
+    keyed_app.config.update(RATELIMIT_ENABLED=False)  # the limits answer 429 long before the examples run out
+    course = make_course(modules=MODULES)
+    short_course = make_course("short-course", modules={"01-intro.md": factories.LESSON})
     learner = factories.make_user(role="learner")
     instructor = factories.make_user(role="instructor")
     admin = factories.make_user(role="admin")
     other = factories.make_user(role="learner")
     institution = factories.make_institution()
-    cohort = cohorts.create_cohort(instructor, name="Группа 1", term=None, institution_id=None)
-    cohorts.assign_course(cohort, course.id)
+    cohort = factories.make_cohort(instructor, course, "Группа 1", None)
     cohorts.join(learner, cohort.join_code)
     types = next(m for m in course.modules if m.slug == "types")
     essay_id = db.session.scalar(select(Question.id).where(Question.ident == "essay"))
@@ -92,17 +85,11 @@ def world(app, tmp_path):
     answer_id = db.session.scalar(select(Answer.id).where(Answer.question_id == essay_id))
     entry = ledger.record_external(learner, title="Семинар", provider="Библиотека",
                                    activity_date=date.today() - timedelta(days=2), hours=2, track=None)
-    short_course = db.session.scalar(select(Course).where(Course.slug == "short-course"))
-    enrolment.enrol(learner, short_course)
-    progress.mark_done(learner, short_course.modules[0])
-    db.session.commit()
+    factories.complete_course(learner, short_course)
     cert = db.session.scalar(select(Certificate))
     assert cert is not None
-    clients = {}
-    for role, user in (("learner", learner), ("instructor", instructor), ("admin", admin)):
-        clients[role] = app.test_client()
-        Auth(clients[role]).login(user.email)
-    clients[None] = app.test_client()
+    clients = {"learner": signed_in(learner), "instructor": signed_in(instructor), "admin": signed_in(admin),
+               None: keyed_app.test_client()}
     paths = {"cohort": f"/teach/cohorts/{cohort.id}", "answer": f"/teach/grading/{answer_id}",
              "entry": f"/teach/ledger/{entry.id}", "user": f"/admin/users/{other.id}/role",
              "cert": f"/admin/certificates/{cert.id}", "institution": f"/admin/institutions/{institution.id}",

@@ -15,13 +15,11 @@ from sqlalchemy import select
 
 from app import create_app
 from app.credentials import dataintegrity
-from app.credentials.multikey import generate_keypair
 from app.extensions import db
-from app.models import Certificate, Course
+from app.models import Certificate
 from app.security import is_safe_redirect
 from app.services import cohorts, enrolment
 from app.services import tokens as token_service
-from app.services.sync import sync_all
 from config import ProductionConfig
 from tests import factories
 from tests.conftest import Auth, csrf_token_from
@@ -31,14 +29,9 @@ FOREIGN = "verify.example.org"
 
 @pytest.fixture
 def keyed_app(app):
-    app.config.update(CREDENTIALS_SIGNING_KEY=generate_keypair()[0])
+    """A signing key, and no base URL: the app as the issue's attacker found it."""
+    factories.give_signing_key(app, base_url=None)
     return app
-
-
-def sync_course(tmp_path, slug: str, modules: dict[str, str]) -> Course:
-    folder = factories.write_course(tmp_path / "courses", slug, modules=modules)
-    assert sync_all([folder], commit=db.session.commit, rollback=db.session.rollback).ok
-    return db.session.scalar(select(Course).where(Course.slug == slug))
 
 
 def foreign(client, method: str, path: str, **kwargs):
@@ -93,8 +86,8 @@ def check_certificate(app, client, cert: Certificate, tmp_path) -> None:
         assert qr == expected
 
 
-def test_a_badge_issued_through_the_api_to_a_foreign_host_names_sabak(keyed_app, client, tmp_path):
-    course = sync_course(tmp_path, "quiz-only", {"02-boolean.md": factories.QUIZ})
+def test_a_badge_issued_through_the_api_to_a_foreign_host_names_sabak(keyed_app, client, tmp_path, make_course):
+    course = make_course("quiz-only", modules={"02-boolean.md": factories.QUIZ})
     user = factories.make_user()
     _row, plaintext = token_service.create_token(user, "phone")
     db.session.commit()
@@ -108,8 +101,8 @@ def test_a_badge_issued_through_the_api_to_a_foreign_host_names_sabak(keyed_app,
     check_certificate(keyed_app, client, cert, tmp_path)
 
 
-def test_a_badge_issued_through_a_form_to_a_foreign_host_names_sabak(keyed_app, client, tmp_path):
-    course = sync_course(tmp_path, "lesson-only", {"01-intro.md": factories.LESSON})
+def test_a_badge_issued_through_a_form_to_a_foreign_host_names_sabak(keyed_app, client, tmp_path, make_course):
+    course = make_course("lesson-only", modules={"01-intro.md": factories.LESSON})
     user = Auth(client).login(role="learner")
     enrolment.enrol(user, course)
     db.session.commit()
@@ -158,9 +151,9 @@ def test_what_counts_as_a_safe_redirect(app, target, safe):
         assert is_safe_redirect(target) is safe
 
 
-def test_no_page_shows_the_foreign_host(app, client, tmp_path):
+def test_no_page_shows_the_foreign_host(app, client, make_course):
     """Every page without arguments, to a visitor and to an admin (who sees every menu)."""
-    sync_course(tmp_path, "sample-course", factories.SAMPLE_MODULES)
+    make_course()
     pages = sorted(rule.rule for rule in app.url_map.iter_rules()
                    if "GET" in rule.methods and not rule.arguments and rule.endpoint != "static")
     assert "/issuer" in pages and "/teach/" in pages

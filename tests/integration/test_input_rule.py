@@ -14,23 +14,20 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import ApiToken, Attempt, Cohort, LedgerEntry, Question, User
+from app.models import ApiToken, Attempt, Cohort, LedgerEntry, User
 from app.services import enrolment
 from app.services import tokens as token_service
-from app.services.catalog import published_course
-from app.services.sync import sync_all
 from tests import factories
 from tests.conftest import csrf_token_from
+from tests.factories import question_id as qid
 from tests.integration.test_api import MODULES
 
 ATTEMPTS = "/api/v1/courses/sample-course/modules/types/attempts"
 
 
 @pytest.fixture
-def course(app, tmp_path):
-    folder = factories.write_course(tmp_path / "courses", modules=MODULES)
-    assert sync_all([folder], commit=db.session.commit, rollback=db.session.rollback).ok
-    return published_course("sample-course")
+def course(make_course):
+    return make_course(modules=MODULES)
 
 
 @pytest.fixture
@@ -51,11 +48,7 @@ def bearer(learner):
 
 def count(model) -> int:
     db.session.rollback()  # see what the requests committed, not this session's old snapshot
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def qid(ident: str) -> int:
-    return db.session.scalar(select(Question.id).where(Question.ident == ident))
+    return factories.count_rows(model)
 
 
 def message(response) -> str:

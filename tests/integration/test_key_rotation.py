@@ -8,8 +8,7 @@ from app.credentials import dataintegrity
 from app.credentials.multikey import generate_keypair
 from app.extensions import db
 from app.models import Certificate
-from app.services import certificates, enrolment, progress
-from app.services.sync import sync_all
+from app.services import certificates
 from tests import factories
 
 
@@ -43,15 +42,9 @@ def test_init_key_refuses_to_replace_a_configured_key_even_in_another_file(app, 
 
 
 def _issue_certificate(tmp_path) -> Certificate:
-    folder = factories.write_course(tmp_path / "courses", "rotating", modules={"01-intro.md": factories.LESSON})
-    assert sync_all([folder], commit=db.session.commit, rollback=db.session.rollback).ok
-    from app.models import Course
-
-    course = db.session.scalar(select(Course).where(Course.slug == "rotating"))
+    course = factories.make_course(tmp_path / "courses", "rotating", modules={"01-intro.md": factories.LESSON})
     learner = factories.make_user()
-    enrolment.enrol(learner, course)
-    progress.mark_done(learner, course.modules[0])
-    db.session.commit()
+    factories.complete_course(learner, course)
     return db.session.scalar(select(Certificate).where(Certificate.user_id == learner.id))
 
 

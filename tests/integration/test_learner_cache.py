@@ -9,14 +9,12 @@ from __future__ import annotations
 import json
 import urllib.request
 
-import pytest
 from sqlalchemy import select, text
 
 from app.extensions import db
-from app.models import Course, Module, User
+from app.models import Module, User
 from app.services import attempts, cohorts, enrolment, progress, tokens
 from app.caching.kept import _LearnerStore, kept_while
-from app.services.sync import sync_all
 from tests import factories
 from tests.conftest import statements_run
 from tests.integration.test_api import Api, make_token
@@ -27,13 +25,6 @@ RIGHT = {"bool-and": 0, "bool-tf": True}
 
 def revision_of(user: User) -> int:
     return db.session.scalar(select(User.learning_revision).where(User.id == user.id))
-
-
-@pytest.fixture
-def course(app, tmp_path):
-    folder = factories.write_course(tmp_path)
-    assert sync_all([folder], commit=db.session.commit, rollback=db.session.rollback).ok
-    return db.session.scalar(select(Course).where(Course.slug == "sample-course"))
 
 
 def bump_check(learner: User, other: User):

@@ -18,7 +18,6 @@ from app.extensions import db
 from app.models import Certificate, Enrolment, LedgerEntry
 from app.services import certificates
 from tests import factories
-from tests.integration.test_credentials import complete, course, keyed_app  # noqa: F401 (fixtures)
 
 MOMENT = datetime(2026, 12, 7, 14, 5, tzinfo=timezone.utc)
 LONG = {"ru": "7 декабря 2026\u202fг.", "ky": "7-декабрь 2026-ж.", "en": "December 7, 2026"}
@@ -45,10 +44,10 @@ def test_the_template_filters_write_each_format_in_each_language(app, locale):
 
 
 @pytest.fixture
-def dated(course):  # noqa: F811
+def dated(librarian_course):
     """A learner who completed the course on MOMENT, with 1.5 hours credited, and their certificate."""
     learner = factories.make_user(name="Айгүл Өмүрбекова")
-    complete(learner, course)
+    factories.complete_course(learner, librarian_course)
     db.session.execute(update(Enrolment).values(completed_at=MOMENT))
     db.session.execute(update(Certificate).values(issued_at=MOMENT, hours=1.5))
     db.session.execute(update(LedgerEntry).values(activity_date=MOMENT.date(), hours=1.5))

@@ -62,12 +62,11 @@ def test_the_learning_revision_migration_keeps_every_row_and_makes_the_triggers(
 
     from app.models import Course, Enrolment, ModuleProgress, User
     from app.services import enrolment
-    from app.services.sync import sync_all
     from tests import factories
 
     db.drop_all()
     upgrade()
-    assert sync_all([factories.write_course(tmp_path)], commit=db.session.commit, rollback=db.session.rollback).ok
+    factories.sync_courses(factories.write_course(tmp_path))
     course = db.session.scalar(select(Course))
     learner = factories.make_user()
     enrolment.enrol(learner, course)
@@ -94,12 +93,11 @@ def test_the_coordinators_migration_keeps_the_users_and_downgrades_coordinators_
 
     from app.models import Course, Enrolment, User
     from app.services import coordinator, enrolment
-    from app.services.sync import sync_all
     from tests import factories
 
     db.drop_all()
     upgrade()
-    assert sync_all([factories.write_course(tmp_path)], commit=db.session.commit, rollback=db.session.rollback).ok
+    factories.sync_courses(factories.write_course(tmp_path))
     inst = factories.make_institution("КНУ")
     coord = factories.make_user(role="coordinator")
     coordinator.set_coordinator_scope(coord, institutions=[inst], all_institutions=False)

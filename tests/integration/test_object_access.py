@@ -25,9 +25,8 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Answer, Attempt, Certificate, Cohort, Course, LedgerEntry, Module, Question
-from app.services import attempts, certificates, cohorts, enrolment, progress, tokens
-from app.services.sync import sync_all
+from app.models import Answer, Attempt, Certificate, LedgerEntry, Module, Question
+from app.services import certificates, cohorts, enrolment, progress, tokens
 from tests import factories
 from tests.conftest import Auth, csrf_token_from
 
@@ -56,18 +55,9 @@ VISIT_COLUMNS = {"learning_revision", "last_login_at", "last_used_at"}
 
 
 @pytest.fixture
-def world(app, tmp_path):
-    from app.credentials.multikey import generate_keypair
-
-    secret, _public = generate_keypair()
-    app.config.update(CREDENTIALS_SIGNING_KEY=secret, SABAK_BASE_URL="https://sabak.example.kg")
-    lesson_course = factories.write_course(tmp_path, "cert-course", manifest=LIBRARIAN,
-                                           modules={"01-intro.md": factories.LESSON})
-    quiz_course = factories.write_course(tmp_path, "quiz-course", modules={
-        "01-intro.md": factories.LESSON, "02-boolean.md": ESSAY_QUIZ})
-    assert sync_all([lesson_course, quiz_course], commit=db.session.commit, rollback=db.session.rollback).ok
-    cert_course = db.session.scalar(select(Course).where(Course.slug == "cert-course"))
-    course = db.session.scalar(select(Course).where(Course.slug == "quiz-course"))
+def world(keyed_app, make_course, signed_in):
+    cert_course = make_course("cert-course", manifest=LIBRARIAN, modules={"01-intro.md": factories.LESSON})
+    course = make_course("quiz-course", modules={"01-intro.md": factories.LESSON, "02-boolean.md": ESSAY_QUIZ})
     module = db.session.scalar(select(Module).where(Module.course_id == course.id, Module.slug.contains("boolean")))
 
     institution = factories.make_institution("OWNER-INSTITUTION-Q7")
@@ -77,18 +67,14 @@ def world(app, tmp_path):
     enrolment.enrol(owner, cert_course)
     progress.mark_done(owner, cert_course.modules[0])  # completes it: a certificate
     enrolment.enrol(owner, course)
-    questions = attempts.active_questions(module)
-    by_ident = {q.ident: q.id for q in questions}
-    attempts.submit(owner, module, {by_ident["essay-1"]: ESSAY_TEXT, by_ident["bool-and"]: "0"}, "owner-key-1")
-    cohort = cohorts.create_cohort(teacher, name=COHORT_NAME, term="2026", institution_id=None)
-    cohorts.assign_course(cohort, course.id)
+    factories.take_quiz(owner, module, {"essay-1": ESSAY_TEXT, "bool-and": "0"}, "owner-key-1")
+    cohort = factories.make_cohort(teacher, course, COHORT_NAME, "2026")
     db.session.commit()
     cohorts.join(owner, cohort.join_code)
     token, _plaintext = tokens.create_token(owner, TOKEN_NAME)
     db.session.commit()
 
-    owner_client = app.test_client()
-    Auth(owner_client).login(OWNER_EMAIL)
+    owner_client = signed_in(owner)
     page = owner_client.get("/credentials/external").get_data(as_text=True)
     sent = owner_client.post("/credentials/external", data={
         "title": EXTERNAL_TITLE, "provider": "Library", "activity_date": "2026-01-15", "hours": "3",

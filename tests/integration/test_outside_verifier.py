@@ -18,12 +18,10 @@ from sqlalchemy import select
 from app.credentials import dataintegrity, jsonld
 from app.credentials.multikey import generate_keypair
 from app.extensions import db
-from app.models import Certificate, Course, Track
+from app.models import Certificate
 from app.services import certificates
-from app.services.sync import sync_all
 from tests import factories
 from tests.conftest import ROOT
-from tests.integration.test_credentials import LIBRARIAN_MANIFEST, complete
 from tests.servers import free_port, gunicorn_servers
 
 VERIFIER = ROOT / "tests" / "verifier"
@@ -57,29 +55,24 @@ def verifier() -> list[str]:
 
 
 @pytest.fixture
-def served(app, tmp_path):
+def served(app, make_course):
     """The app under gunicorn on a loopback port, its base URL the one credentials name, with a
     signing key; yields the base URL. Credentials are issued through the test's app, which
     shares the database with the server."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    secret, public = generate_keypair()
-    app.config.update(CREDENTIALS_SIGNING_KEY=secret, SABAK_BASE_URL=base)
-    app.public_multikey = public
-    folder = factories.write_course(tmp_path, "lib-course", manifest=LIBRARIAN_MANIFEST,
-                                    modules={"01-intro.md": factories.LESSON})
-    assert sync_all([folder], commit=db.session.commit, rollback=db.session.rollback).ok
-    db.session.add(Track(slug="librarian-ce", title={"ru": "Повышение квалификации"}, summary={},
-                         content_hash="x", levels=[{"id": "basic", "title": {"ru": "Базовый"}, "hours": 10}]))
+    factories.give_signing_key(app, base_url=base)
+    make_course("lib-course", manifest=factories.LIBRARIAN_MANIFEST, modules={"01-intro.md": factories.LESSON})
+    factories.make_librarian_track()
     db.session.commit()
     with gunicorn_servers(app.config["SQLALCHEMY_DATABASE_URI"], ports=[port],
-                          CREDENTIALS_SIGNING_KEY=secret, SABAK_BASE_URL=base):
+                          CREDENTIALS_SIGNING_KEY=app.config["CREDENTIALS_SIGNING_KEY"], SABAK_BASE_URL=base):
         yield base
 
 
 def issue(name: str = "Айгүл Өмүрбекова") -> Certificate:
     learner = factories.make_user(name=name)
-    complete(learner, db.session.scalar(select(Course)))
+    factories.complete_course(learner, factories.course_named("lib-course"))
     return db.session.scalar(select(Certificate).where(Certificate.user_id == learner.id,
                                                        Certificate.kind == "course"))
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import func, select
 
-from app.extensions import db
-from app.models import Attempt, Course, Question
-from app.services.sync import sync_all
+from app.models import Attempt
 from tests import factories
 from tests.conftest import csrf_token_from
+from tests.factories import question_id as qid
 
 QUIZ = """\
 ---
@@ -46,20 +44,13 @@ READING = "/courses/sample-course/reading"
 
 
 @pytest.fixture
-def course(app, tmp_path):
-    folder = factories.write_course(tmp_path / "courses", modules={
-        "01-intro.md": factories.LESSON, "02-boolean.md": factories.QUIZ, "03-numbers.md": QUIZ,
-        "04-reading.md": factories.LESSON.replace("Введение", "Чтение")})
-    assert sync_all([folder], commit=db.session.commit, rollback=db.session.rollback).ok
-    return db.session.scalar(select(Course).where(Course.slug == "sample-course"))
-
-
-def qid(ident: str) -> int:
-    return db.session.scalar(select(Question.id).where(Question.ident == ident))
+def course(make_course):
+    return make_course(modules={"01-intro.md": factories.LESSON, "02-boolean.md": factories.QUIZ,
+                                "03-numbers.md": QUIZ, "04-reading.md": factories.LESSON.replace("Введение", "Чтение")})
 
 
 def attempts() -> int:
-    return db.session.scalar(select(func.count()).select_from(Attempt))
+    return factories.count_rows(Attempt)
 
 
 def enrolled_form(client, auth, path=PATH):

@@ -10,10 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Answer, Attempt, Cohort, CohortMember, Course, Module
-from app.services import attempts, cohorts, enrolment, essays
+from app.models import Answer, CohortMember, Course, Module
+from app.services import enrolment, essays
 from app.services import tokens as token_service
-from app.services.sync import sync_all
 from tests import factories
 from tests.integration.test_api import Api
 
@@ -23,29 +22,8 @@ ESSAY_QUIZ = factories.QUIZ.replace(
     "```quiz\n", "```quiz\n// [id:essay-1]\nExplain in your own words why AND narrows a search. {}\n\n")
 
 
-def sync(*folders) -> None:
-    report = sync_all(list(folders), commit=db.session.commit, rollback=db.session.rollback)
-    assert report.ok, report
-
-
-def course_named(slug: str) -> Course:
-    return db.session.scalar(select(Course).where(Course.slug == slug))
-
-
 def module_of(course: Course, slug: str) -> Module:
     return next(m for m in course.modules if m.slug == slug)
-
-
-def take(user, module: Module, answers: dict[str, object], key: str) -> Attempt:
-    """Submit an attempt with answers by question ident."""
-    by_ident = {q.ident: q.id for q in attempts.active_questions(module)}
-    return db.session.get(Attempt, attempts.submit(user, module, {by_ident[i]: a for i, a in answers.items()}, key).id)
-
-
-def learner_client(app, auth_cls, user):
-    client = app.test_client()
-    auth_cls(client).login(user.email)
-    return client
 
 
 def page(client, path: str) -> str:
@@ -60,17 +38,16 @@ def review_part(html: str) -> str:
 
 # --- Item 4: an essay's own mark ------------------------------------------------------------------
 
-def test_an_essays_mark_and_comment_reach_the_learner_on_the_page_and_in_the_api(app, client, auth, tmp_path):
-    sync(factories.write_course(tmp_path, modules={"01-intro.md": factories.LESSON, "02-boolean.md": ESSAY_QUIZ}))
-    course = course_named("sample-course")
+def test_an_essays_mark_and_comment_reach_the_learner_on_the_page_and_in_the_api(app, client, auth, make_course, signed_in):
+    course = make_course(modules={"01-intro.md": factories.LESSON, "02-boolean.md": ESSAY_QUIZ})
     learner = factories.make_user()
     enrolment.enrol(learner, course)
     # essay-1 waits; bool-and answered OR (wrong, 0); bool-tf answered TRUE (right, 1).
     # Automatic part: (0 + 1) / 2 = 50%. Score, the essay counted 0 until graded: (0 + 1 + 0) / 3 = 33.3%.
-    take(learner, module_of(course, "boolean"),
+    factories.take_quiz(learner, module_of(course, "boolean"),
          {"essay-1": "Because both words must be in the record.", "bool-and": "1", "bool-tf": "true"}, "k1")
     db.session.commit()
-    learner_web = learner_client(app, type(auth), learner)
+    learner_web = signed_in(learner)
     path = f"/courses/{course.slug}/boolean/attempts/1"
 
     waiting = page(learner_web, path)
@@ -148,20 +125,18 @@ FORMS = {"01-pre.md": form("pretest", "pre"), "02-post.md": form("posttest", "po
 SECRETS = ["PRE-FB-WRONG", "PRE-FB-RIGHT", "PRE-GENERAL", "PRE-MC-RIGHT", "PRE-MC-WRONG"]
 
 
-def test_a_pretest_shows_no_answers_or_feedback_until_the_posttest(app, client, auth, tmp_path):
+def test_a_pretest_shows_no_answers_or_feedback_until_the_posttest(app, client, auth, make_course, signed_in):
     optout = factories.SAMPLE_MANIFEST.replace("pass_mark: 70", "pass_mark: 70\npretest_feedback: immediate")
-    sync(factories.write_course(tmp_path, "gated", modules=FORMS),
-         factories.write_course(tmp_path, "open", modules=FORMS, manifest=optout))
-    gated, opened = course_named("gated"), course_named("open")
+    gated, opened = make_course("gated", modules=FORMS), make_course("open", modules=FORMS, manifest=optout)
     assert (gated.pretest_feedback, opened.pretest_feedback) == ("after-posttest", "immediate")
     learner = factories.make_user()
     # pre-1 answered FALSE (wrong), pre-2 TRUE (right), pre-3 AND (right): 2 / 3 = 66.7%
     answers = {"pre-1": "false", "pre-2": "true", "pre-3": "0"}
     for course in (gated, opened):
         enrolment.enrol(learner, course)
-        take(learner, module_of(course, "pre"), answers, f"pre-{course.slug}")
+        factories.take_quiz(learner, module_of(course, "pre"), answers, f"pre-{course.slug}")
     db.session.commit()
-    web = learner_client(app, type(auth), learner)
+    web = signed_in(learner)
     _row, token = token_service.create_token(learner, "tests")
     db.session.commit()
     api = Api(app.test_client(), token)
@@ -183,7 +158,7 @@ def test_a_pretest_shows_no_answers_or_feedback_until_the_posttest(app, client, 
     shown = page(web, "/courses/open/pre/attempts/1")
     assert "PRE-FB-WRONG" in shown and "PRE-GENERAL" in shown and "PRE-MC-RIGHT" in shown
 
-    take(learner, module_of(gated, "post"), {"post-1": "true"}, "post-gated")
+    factories.take_quiz(learner, module_of(gated, "post"), {"post-1": "true"}, "post-gated")
     db.session.commit()
     after = page(web, "/courses/gated/pre/attempts/1")  # the next view, once the posttest is taken
     review = review_part(after)
@@ -194,14 +169,13 @@ def test_a_pretest_shows_no_answers_or_feedback_until_the_posttest(app, client, 
     assert [a["status"] for a in body["answers"]] == ["incorrect", "correct", "correct"]
 
 
-def test_a_course_without_a_posttest_has_nothing_to_withhold(app, client, auth, tmp_path):
-    sync(factories.write_course(tmp_path, "pre-only", modules={"01-pre.md": FORMS["01-pre.md"]}))
-    course = course_named("pre-only")
+def test_a_course_without_a_posttest_has_nothing_to_withhold(app, client, auth, make_course, signed_in):
+    course = make_course("pre-only", modules={"01-pre.md": FORMS["01-pre.md"]})
     learner = factories.make_user()
     enrolment.enrol(learner, course)
-    take(learner, module_of(course, "pre"), {"pre-1": "false"}, "k")
+    factories.take_quiz(learner, module_of(course, "pre"), {"pre-1": "false"}, "k")
     db.session.commit()
-    assert "PRE-FB-WRONG" in page(learner_client(app, type(auth), learner), "/courses/pre-only/pre/attempts/1")
+    assert "PRE-FB-WRONG" in page(signed_in(learner), "/courses/pre-only/pre/attempts/1")
 
 
 # --- Item 5: learning gain ------------------------------------------------------------------------
@@ -211,19 +185,11 @@ def tf_form(kind: str, prefix: str) -> str:
         f"// [id:{prefix}-{n}]\n{prefix} {n}: 2 + {n} = {n + 2}. {{TRUE}}\n\n" for n in (1, 2, 3)) + "```\n"
 
 
-def make_cohort(instructor, course) -> Cohort:
-    cohort = cohorts.create_cohort(instructor, name="Group A", term="Autumn 2026", institution_id=None)
-    cohorts.assign_course(cohort, course.id)
-    return cohort
-
-
-def test_gain_uses_the_first_posttest_attempt_and_shows_two_decimals_with_n(app, client, auth, tmp_path):
-    sync(factories.write_course(tmp_path, modules={"01-pre.md": tf_form("pretest", "pre"),
-                                                   "02-post.md": tf_form("posttest", "post")}))
-    course = course_named("sample-course")
+def test_gain_uses_the_first_posttest_attempt_and_shows_two_decimals_with_n(app, client, auth, make_course, signed_in):
+    course = make_course(modules={"01-pre.md": tf_form("pretest", "pre"), "02-post.md": tf_form("posttest", "post")})
     pre, post = module_of(course, "pre"), module_of(course, "post")
     instructor = auth.login(role="instructor")
-    cohort = make_cohort(instructor, course)
+    cohort = factories.make_cohort(instructor, course, "Group A", "Autumn 2026")
     right, wrong = "true", "false"
     # Aida: pre 0 of 3 = 0%; post attempt 1: 2 of 3 = 66.67%, attempt 2: 3 of 3 = 100%.
     #   First attempt: g = (66.67 - 0) / (100 - 0) = 0.667 -> "0.67" (one decimal read "0.7").
@@ -238,9 +204,9 @@ def test_gain_uses_the_first_posttest_attempt_and_shows_two_decimals_with_n(app,
         user = factories.make_user(name=name)
         db.session.add(CohortMember(cohort_id=cohort.id, user_id=user.id))
         enrolment.enrol(user, course)
-        take(user, pre, {f"pre-{n}": a for n, a in enumerate(before, 1)}, f"pre-{name}")
+        factories.take_quiz(user, pre, {f"pre-{n}": a for n, a in enumerate(before, 1)}, f"pre-{name}")
         for number, after in enumerate(afters, 1):
-            take(user, post, {f"post-{n}": a for n, a in enumerate(after, 1)}, f"post-{name}-{number}")
+            factories.take_quiz(user, post, {f"post-{n}": a for n, a in enumerate(after, 1)}, f"post-{name}-{number}")
     db.session.commit()
 
     html = page(client, f"/teach/cohorts/{cohort.id}/courses/{course.slug}/gain")
@@ -337,17 +303,16 @@ EXPECTED_FLAGS = {
 }
 
 
-def test_every_flag_the_question_analysis_promises_appears_where_it_should(app, client, auth, tmp_path):
-    sync(factories.write_course(tmp_path, modules={"01-items.md": ITEMS_QUIZ}))
-    course = course_named("sample-course")
+def test_every_flag_the_question_analysis_promises_appears_where_it_should(app, client, auth, make_course, signed_in):
+    course = make_course(modules={"01-items.md": ITEMS_QUIZ})
     module = module_of(course, "items")
     instructor = auth.login(role="instructor")
-    cohort = make_cohort(instructor, course)
+    cohort = factories.make_cohort(instructor, course, "Group A", "Autumn 2026")
     for name, answers in ANSWERS.items():
         user = factories.make_user(name=name)
         db.session.add(CohortMember(cohort_id=cohort.id, user_id=user.id))
         enrolment.enrol(user, course)
-        take(user, module, {f"q{n}": a for n, a in enumerate(answers, 1)}, f"k-{name}")
+        factories.take_quiz(user, module, {f"q{n}": a for n, a in enumerate(answers, 1)}, f"k-{name}")
     db.session.commit()
     html = page(client, f"/teach/cohorts/{cohort.id}/courses/{course.slug}/items")
     body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]

@@ -26,16 +26,6 @@ def session_model():
 PERSONAL = ("/dashboard", "/api/v1/me", "/api/v1/me/progress", "/profile", "/credentials")
 
 
-def login(client, email: str, remember: bool = False):
-    token = csrf_token_from(client.get("/login").get_data(as_text=True))
-    data = {"email": email, "password": factories.PASSWORD, "csrf_token": token}
-    if remember:
-        data["remember"] = "y"
-    response = client.post("/login", data=data)
-    assert response.status_code == 302
-    return response
-
-
 def cookies_of(client) -> dict[str, str]:
     return {name: c.value for name in ("session", "remember_token") if (c := client.get_cookie(name)) is not None}
 
@@ -61,7 +51,7 @@ def signed_in(client) -> bool:
 def test_a_copy_of_the_cookies_is_refused_after_logout(app, client):
     user = factories.make_user(email="reader@example.kg")
     db.session.commit()
-    login(client, user.email, remember=True)
+    Auth(client).login(user.email, remember=True)
     taken = cookies_of(client)
     assert set(taken) == {"session", "remember_token"}
     assert signed_in(browser_with(app, taken))  # the copy works while the session lasts
@@ -77,8 +67,8 @@ def test_logout_ends_only_that_session(app, client):
     user = factories.make_user(email="two.devices@example.kg")
     db.session.commit()
     phone = app.test_client()
-    login(phone, user.email)
-    login(client, user.email)
+    Auth(phone).login(user.email)
+    Auth(client).login(user.email)
     Auth(client).logout()
     assert signed_in(phone) and not signed_in(client)
 
@@ -86,7 +76,7 @@ def test_logout_ends_only_that_session(app, client):
 def test_the_remember_cookie_alone_signs_in_while_its_session_lives(app, client):
     user = factories.make_user(email="remembered@example.kg")
     db.session.commit()
-    login(client, user.email, remember=True)
+    Auth(client).login(user.email, remember=True)
     remembered = browser_with(app, {"remember_token": cookies_of(client)["remember_token"]})
     assert remembered.get("/dashboard").status_code == 200  # a browser reopened days later
     row = db.session.scalar(select(session_model()))
@@ -101,13 +91,13 @@ def test_the_remember_cookie_alone_signs_in_while_its_session_lives(app, client)
 def test_an_expired_session_is_refused_and_cleaned_up(app, client):
     user = factories.make_user(email="expired@example.kg")
     db.session.commit()
-    login(client, user.email)
+    Auth(client).login(user.email)
     row = db.session.scalar(select(session_model()))
     assert row.expires_at - row.created_at == timedelta(days=14)  # without "keep me logged in"
     row.expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
     assert not signed_in(client)
-    login(app.test_client(), user.email)  # any login clears out expired sessions
+    Auth(app.test_client()).login(user.email)  # any login clears out expired sessions
     db.session.expire_all()
     assert [r.expires_at > utcnow() for r in db.session.scalars(select(session_model()))] == [True]
 
@@ -116,9 +106,9 @@ def test_log_out_everywhere_from_the_profile_page(app, client):
     user = factories.make_user(email="library.visitor@example.kg")
     db.session.commit()
     library = app.test_client()  # the shared computer the learner forgot to log out of
-    login(library, user.email, remember=True)
+    Auth(library).login(user.email, remember=True)
     left_behind = cookies_of(library)
-    login(client, user.email)
+    Auth(client).login(user.email)
     page = client.get("/profile", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'action="/profile/sessions/end-all"' in page and "Log out everywhere" in page
     # A form like every other: without its CSRF token nothing happens.
@@ -130,7 +120,7 @@ def test_log_out_everywhere_from_the_profile_page(app, client):
     assert "logged out on every device" in client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert not signed_in(client) and not signed_in(library)
     assert not signed_in(browser_with(app, {"remember_token": left_behind["remember_token"]}))
-    login(client, user.email)  # and a new login works
+    Auth(client).login(user.email)  # and a new login works
     assert signed_in(client)
 
 
@@ -138,7 +128,7 @@ def test_sign_out_everywhere_can_keep_one_session(app, client):
     user = factories.make_user(email="keeper@example.kg")
     db.session.commit()
     other = app.test_client()
-    login(other, user.email, remember=True)
+    Auth(other).login(user.email, remember=True)
     kept = accounts.start_session(user)
     db.session.commit()
     assert accounts.sign_out_everywhere(user, keep=kept.session_key) == 1
@@ -156,9 +146,9 @@ def test_a_password_change_ends_every_other_session_and_says_so(app, client):
     user = factories.make_user(email="changer@example.kg")
     db.session.commit()
     elsewhere = app.test_client()
-    login(elsewhere, user.email, remember=True)
+    Auth(elsewhere).login(user.email, remember=True)
     elsewhere_cookies = cookies_of(elsewhere)
-    login(client, user.email, remember=True)
+    Auth(client).login(user.email, remember=True)
     mine = cookies_of(client)
     page = client.get("/profile", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Changing the password logs you out on every other device" in page
@@ -193,13 +183,23 @@ def test_one_users_session_key_does_not_sign_in_another(app):
 
 
 def test_the_user_and_the_session_are_read_in_one_statement(app, client):
+    """Every logged-in request runs the user loader, so it stays one statement (the count is the
+    point here), and that one statement checks the session too: once the session is ended on the
+    server, the same cookie signs in nobody."""
     user = factories.make_user(email="counted@example.kg")
     db.session.commit()
-    login(client, user.email)
-    client.get("/api/v1/me")
-    with statements_run() as statements:
-        assert client.get("/api/v1/me").status_code == 200
-    assert len(statements) == 1 and "user_sessions" in statements[0], statements
+    Auth(client).login(user.email)
+    with client.session_transaction() as cookie:
+        cookie_id = cookie["_user_id"]
+    db.session.expire_all()
+    with app.test_request_context():
+        with statements_run() as statements:
+            loaded = accounts.load_user_from_cookie_id(cookie_id)
+        assert loaded == user and len(statements) == 1, statements
+        accounts.end_session(loaded)
+        db.session.commit()
+        assert accounts.load_user_from_cookie_id(cookie_id) is None
+    assert client.get("/api/v1/me").status_code == 401
 
 
 def test_api_tokens_are_not_sessions(app, client):
@@ -208,7 +208,7 @@ def test_api_tokens_are_not_sessions(app, client):
     user = factories.make_user(email="scripter@example.kg")
     _token, plaintext = token_service.create_token(user, "script")
     db.session.commit()
-    login(client, user.email)
+    Auth(client).login(user.email)
     page = client.get("/profile").get_data(as_text=True)
     client.post("/profile/sessions/end-all", data={"csrf_token": csrf_token_from(page)})
     bearer = {"Authorization": f"Bearer {plaintext}"}
@@ -236,7 +236,7 @@ def test_a_deactivated_account_is_signed_out_at_its_next_request(app, client):
     """As its API tokens already are (tokens.authenticate_token)."""
     user = factories.make_user(email="leaving@example.kg")
     db.session.commit()
-    login(client, user.email, remember=True)
+    Auth(client).login(user.email, remember=True)
     assert signed_in(client)
     user.is_active_account = False
     db.session.commit()
