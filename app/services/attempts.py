@@ -226,9 +226,9 @@ def submit(user: User, module: Module, responses: Mapping[int, Any], idempotency
 
     The writes are Core statements on the session's connection: an attempt is written once and
     read back only on its result page, and on SQLite every write waits for the one writers' turn
-    (``transactions``), so the turn is held for three plain statements (four for a passing
+    (``app.platform.sqlite``), so the turn is held for three plain statements (four for a passing
     attempt) and the commit; the ORM's unit of work (an Attempt object, a flush, the bulk-insert
-    machinery for the answers) held it more than twice as long (bench/README.md).
+    machinery for the answers) held it far longer.
 
     Args:
         module: the Module, or the curriculum's row of it (app.services.curriculum): its id,

@@ -467,8 +467,8 @@ def _learner_in_module():
     either of which may be missing: driven from the user's row (always one), left-joined.
 
     Built once, with bound parameters, on the tables' columns: a Core statement that the module
-    page runs for every view, where two ORM-enabled selects built per request cost three times
-    as much (bench/README.md)."""
+    page runs for every view, where two ORM-enabled selects built per request cost several times
+    as much."""
     users, enrolments, progress_rows = User.__table__, Enrolment.__table__, ModuleProgress.__table__
     e, p = enrolments.c, progress_rows.c
     return (

@@ -120,9 +120,8 @@ def cohort_for(user: User, cohort_id: int) -> Cohort:
 def cohort_row_for(user: User, cohort_id: int, course_id: int | None) -> Row:
     """``cohort_for``'s checks for a report on one of the cohort's courses, and then whether it
     runs that course (``course_id``; None for a course that does not exist), in one statement:
-    the cohort as a plain row (id, name). The progress matrix, which an instructor reloads, spent
-    two fifths of its time loading the cohort and its instructors and courses as ORM objects
-    (bench/README.md). Raises NotFound, NoSuchCourse (not its course) or Forbidden."""
+    the cohort as a plain row (id, name): the progress matrix, which an instructor reloads, spent
+    much of its time loading the cohort and its instructors and courses as ORM objects. Raises NotFound, NoSuchCourse (not its course) or Forbidden."""
     row = _taught_row(user, cohort_id, course_id)
     if course_id is None or not row.runs_course:
         raise NoSuchCourse("There is no such course in this cohort.")

@@ -60,7 +60,7 @@ def record_visit(user: User, module: Module, enrolment, recorded: bool | None = 
     module, when the caller knows it (``ModuleStatus.recorded``); None looks it up.
     Returns True when it wrote something, so the caller commits only then. The writes are Core
     statements: the page holds plain rows, not ORM objects, and building them cost more than the
-    rest of the page's queries (bench/README.md).
+    rest of the page's queries.
     """
     if enrolment is None or enrolment.left_at is not None:
         return False

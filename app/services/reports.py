@@ -27,8 +27,8 @@ SORTS = ("name", "progress", "score")
 
 class Cell(NamedTuple):
     """A learner's progress in a module. A tuple, so that the template's worker memo of rendered
-    cells (render_shared, by value) hashes and compares its thousand cells a view in C: as a
-    frozen dataclass that was 3% of the matrix's instructions (bench/README.md)."""
+    cells (render_shared, by value) hashes and compares its thousand cells a view in C, which a
+    frozen dataclass does in Python."""
 
     status: str  # learning_rules.module_status: "done", "started", "not-started"
     best_score: float | None
@@ -207,8 +207,8 @@ def _sorted(ranked: list[tuple], sort: str) -> list[tuple]:
 def _matrix_statements():
     """The matrix's three statements, built once on the tables' columns with bound parameters
     (cohort_id, course_id, and the lists module_ids and user_ids): as ORM-enabled selects built
-    for each view, their building and result handling cost as much as the database's work
-    (bench/README.md). In the report: the cohort's current members' progress rows in the
+    for each view, their building and result handling cost as much as the database's work. In
+    the report: the cohort's current members' progress rows in the
     course's active modules."""
     p, cm, u, e = ModuleProgress.__table__.c, CohortMember.__table__.c, User.__table__.c, Enrolment.__table__.c
     module_ids = bindparam("module_ids", expanding=True)
