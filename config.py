@@ -90,7 +90,7 @@ class Config:
         self.RESET_LINK_HOURS = float(_env("SABAK_RESET_LINK_HOURS", "1"))
         self.ADMIN_RESET_LINK_HOURS = float(_env("SABAK_ADMIN_RESET_LINK_HOURS", "24"))
         # What each worker may keep of answers built from learners' own data (the progress API,
-        # cohorts' matrices), checked against their revisions on use: app.services.learner_cache.
+        # cohorts' matrices), checked against their revisions on use: app.caching.kept.
         self.LEARNER_CACHE_BYTES = int(_env("SABAK_LEARNER_CACHE_BYTES", str(16 * 1024 * 1024)))
         if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
             # A pre-ping guards against a server that dropped an idle connection; a SQLite file
