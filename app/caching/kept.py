@@ -71,6 +71,14 @@ class _Generation:
                 found = self.stores.setdefault(name, {} if maxsize is None else LRUCache(maxsize))
         return found
 
+    def get(self, store: dict | LRUCache, key: Hashable, default=None):
+        """``store[key]``, or ``default``. A bounded store reorders itself on every read, so it is
+        read under the lock (a dict's read is atomic)."""
+        if type(store) is dict:
+            return store.get(key, default)
+        with self.lock:
+            return store.get(key, default)
+
 
 def curriculum_revision() -> int:
     """The curriculum revision as this request read it (once, with the user's row when there is
@@ -132,7 +140,7 @@ def kept_for_curriculum(func: F | None = None, *, maxsize: int | None = None,
                 return func(*args)
             store = generation.store(name, maxsize)
             k = args if key is None else key(*args)
-            value = store.get(k, _MISSING)
+            value = generation.get(store, k, _MISSING)
             if value is _MISSING:
                 value = func(*args)
                 if _may_keep_curriculum(generation):

@@ -66,7 +66,7 @@ def kept_page(varies_by: tuple | None, render: Callable[[], str],
     key = (str(get_locale()), request.path, request.endpoint, signed_in, signed_in and user.is_instructor,
            signed_in and user.is_admin, signed_in and user.is_coordinator, *varies_by)
     pages = generation.store("pages", MAX_PAGES)
-    segments = pages.get(key)
+    segments = generation.get(pages, key)
     if segments is not None:
         filled = _filled(segments)
         if filled is not None:
@@ -162,7 +162,7 @@ def kept_each(items, macro) -> Markup:
             parts.append(str(macro(item)))
             continue
         key = (locale, *key)
-        html = store.get(key)
+        html = generation.get(store, key)
         if html is None:
             html = Markup(macro(item))
             with generation.lock:
@@ -185,7 +185,7 @@ def kept_pieces(keys) -> list[bytes] | None:
         key = (locale, *key)
         piece = utf8.get(key)
         if piece is None:
-            html = generation.store("pieces", MAX_PIECES).get(key)
+            html = generation.get(generation.store("pieces", MAX_PIECES), key)
             if html is None:
                 return None
             if len(utf8) >= MAX_PIECES:
