@@ -65,7 +65,7 @@ def test_foundations_has_a_module_per_frame_and_parallel_tagged_pre_and_post_tes
     course = courses[f"il-foundations-{language}"]
     assert course.audience == "students" and course.track == "information-literacy"
     kinds = [m.kind for m in course.modules]
-    assert kinds[0] == "pretest" and kinds[-1] == "posttest" and kinds.count("lesson") == 6
+    assert kinds[0] == "pretest" and kinds[-1] == "posttest" and kinds.count("lesson") == 7
     pre, post = course.modules[0], course.modules[-1]
     for test in (pre, post):
         frames = Counter(tag for q in test.questions for tag in q.tags if tag in FRAMES)
