@@ -13,11 +13,11 @@ from datetime import date, datetime, timezone
 import pytest
 from flask import render_template_string
 from flask_babel import refresh
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from app.extensions import db
 from app.localformat import format_percent
-from app.models import Certificate, Enrolment, LedgerEntry
+from app.models import Certificate, Enrolment, LedgerEntry, User
 from app.services import certificates
 from tests import factories
 from tests.integration.test_credentials import complete, course, keyed_app  # noqa: F401 (fixtures)
@@ -175,3 +175,18 @@ def test_every_percentage_on_the_pages_is_written_as_the_reader_writes_it(app, w
         header, row = rows[0], rows[1]
         boolean = next(i for i, h in enumerate(header) if h.startswith("Булевы операторы"))  # its status
         assert row[boolean + 1] == "50" and not any("%" in cell for cell in row), (header, row)
+
+
+@pytest.mark.parametrize("locale", ["ru", "ky", "en"])
+def test_large_counts_are_grouped_as_the_reader_writes_them(client, auth, locale):
+    """1234 people: '1\xa0234' in Russian and Kyrgyz, '1,234' in English, on the admin's user list,
+    an institution's page and its list, and the home page; never the bare '1234'."""
+    knu = factories.make_institution("KNU")
+    db.session.execute(insert(User), [{"email": f"bulk{i}@example.kg", "name": f"Bulk {i}", "password_hash": "-",
+                                       "institution_id": knu.id} for i in range(1233)])
+    admin = factories.make_user(role="admin", institution=knu)
+    _as(client, auth, admin, locale)
+    grouped = {"ru": "1\xa0234", "ky": "1\xa0234", "en": "1,234"}[locale]
+    for path in ("/admin/users", f"/admin/institutions/{knu.id}", "/admin/institutions", "/"):
+        text = re.sub(r"<[^>]*>", " ", client.get(path).get_data(as_text=True))  # ids and links hold 1234 too
+        assert grouped in text and "1234" not in text, path
