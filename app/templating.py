@@ -1,13 +1,15 @@
 """Helpers available in every template: labels for stored codes, numbers and dates in the locale."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from functools import cache, lru_cache
+from functools import cache, lru_cache, wraps
 
 from babel.numbers import format_decimal
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, request
 from flask_babel import get_locale, get_timezone, gettext, ngettext
 from flask_babel import lazy_gettext as _l
+from jinja2 import pass_context
 
 from app import localformat
 from app.caching import pages as caching_pages
@@ -27,8 +29,8 @@ RESPONSE_ERRORS = {
 
 FLAG_LABELS = {
     "few-responses": _l("Few responses (%(n)d): read these figures with care."),
-    "too-easy": _l("Almost everyone gets this right (facility %(facility)d%%)."),
-    "too-hard": _l("Almost nobody gets this right (facility %(facility)d%%): check the key and the lesson."),
+    "too-easy": _l("Almost everyone gets this right (facility %(facility)s)."),
+    "too-hard": _l("Almost nobody gets this right (facility %(facility)s): check the key and the lesson."),
     "negative-discrimination": _l("Weaker learners do better here than stronger ones: check the key and the wording."),
     "low-discrimination": _l("This question barely tells stronger and weaker learners apart."),
     "distractor-chosen-by-strong": _l("Strong learners pick a wrong option (“%(option)s”): check the key."),
@@ -40,7 +42,8 @@ def flag_text(flag, options=()) -> str:
     """A flag from app.analysis as a sentence an instructor can act on, with its numbers."""
     numbers = dict(flag.numbers or {})
     label = options[flag.option].label if flag.option is not None and flag.option < len(options) else ""
-    values = {"n": int(numbers.get("n", 0)), "facility": round(100 * numbers.get("facility", 0)), "option": label}
+    values = {"n": int(numbers.get("n", 0)), "facility": percent_filter(round(100 * numbers.get("facility", 0))),
+              "option": label}
     template = FLAG_LABELS.get(flag.code)
     return str(template) % values if template is not None else flag.code
 
@@ -101,10 +104,12 @@ def register(app: Flask) -> None:
         }
 
     @app.template_filter("datetime")
+    @for_the_reader
     def datetime_filter(value: datetime | None, fmt: str = "medium") -> str:
         return _formatted(localformat.format_datetime, value, fmt, str(get_locale()), str(get_timezone())) if value else ""
 
     @app.template_filter("date")
+    @for_the_reader
     def date_filter(value: datetime | None, fmt: str = "long") -> str:
         return _formatted(localformat.format_date, value, fmt, str(get_locale()), str(get_timezone())) if value else ""
 
@@ -112,8 +117,23 @@ def register(app: Flask) -> None:
     def language_name(code: str) -> str:
         return LANGUAGE_NAMES.get(code, code)
 
-    app.template_filter("hours")(hours_filter)
-    app.template_filter("two_decimals")(two_decimals)
+    app.template_filter("hours")(for_the_reader(hours_filter))
+    app.template_filter("percent")(for_the_reader(percent_filter))
+    app.template_filter("number")(for_the_reader(number_filter))
+    app.template_filter("two_decimals")(for_the_reader(two_decimals))
+
+
+def for_the_reader(format_filter: Callable) -> Callable:
+    """A filter whose result depends on the reader's language, made one Jinja never runs at
+    compile time. Jinja folds a filter applied to a constant (``27|percent``) into the compiled
+    template, with the language of whichever request compiled it first: every later reader, in
+    any language, would then see that one. A filter that takes the context is never folded."""
+
+    @pass_context
+    def in_context(_context, *args, **kwargs):
+        return format_filter(*args, **kwargs)
+
+    return wraps(format_filter)(in_context)
 
 
 
@@ -123,6 +143,22 @@ def hours_filter(value: float | int | None) -> str:
     if value is None:
         return ""
     return _format_tenths(round(float(value), 1), str(get_locale()))
+
+
+def percent_filter(value: float | int | None) -> str:
+    """A percentage in points (0-100), at most one decimal, as the reader writes it: 85.5 ->
+    '85,5\xa0%' in Russian, '85,5%' in Kyrgyz, '85.5%' in English (app.localformat)."""
+    if value is None:
+        return ""
+    return _format_percent(round(float(value), 1), str(get_locale()))
+
+
+def number_filter(value: float | int | None) -> str:
+    """A count or a figure, at most three decimals, grouped as the reader writes it: 1234 ->
+    '1\xa0234' in Russian and Kyrgyz, '1,234' in English."""
+    if value is None:
+        return ""
+    return format_decimal(value, locale=str(get_locale()))
 
 
 def two_decimals(value: float | None) -> str:
@@ -148,3 +184,9 @@ def _format_tenths(value: float, locale: str) -> str:
     them equal. Values are rounded to tenths, so the cache holds few distinct keys (hours and
     percentages)."""
     return localformat.format_tenths(value, locale)
+
+
+@lru_cache(maxsize=8192)
+def _format_percent(value: float, locale: str) -> str:
+    """Babel's percentage, remembered as the tenths are: a progress matrix shows a few hundred."""
+    return localformat.format_percent(value, locale)

@@ -2,7 +2,8 @@
 # Debian packages the suite drives for real: chromium (browser tests), PostgreSQL (the second
 # database run), poppler-utils (render and read certificate PDFs), zbar-tools (read their QR code),
 # nodejs and npm (tests/verifier: an outside verifier of the credentials; the test installs its
-# packages from tests/verifier/package-lock.json with `npm ci`).
+# packages from tests/verifier/package-lock.json with `npm ci`), default-jre-headless (Java for the
+# Nu HTML Checker, vnu.jar from tests/vnu/package-lock.json, that checks every main page).
 # As root, install what is missing with apt; otherwise say what will be skipped.
 set -u
 need=""
@@ -13,6 +14,7 @@ have pdftotext || need="$need poppler-utils"
 have zbarimg || need="$need zbar-tools"
 have node || need="$need nodejs"
 have npm || need="$need npm"
+have java || need="$need default-jre-headless"
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" = "0" ] && have apt-get; then
   echo "Installing for the tests:$need"

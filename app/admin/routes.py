@@ -15,6 +15,7 @@ from app.models.people import Institution, InstitutionKind, Region, Role, User
 from app.forms import ActionForm
 from app.services import accounts, catalog, coordinator, institutions, password_resets, user_directory
 from app.services.institutions import KIND_LABELS
+from app.templating import number_filter
 
 
 @bp.route("/")
@@ -260,8 +261,8 @@ def merge_institution(institution_id: int):
     target, name = db.session.get(Institution, form.target.data), institution.name
     moved = institutions.merge_institution(institution, target)
     db.session.commit()
-    flash(_("“%(name)s” is merged into “%(target)s”; %(count)d people moved.", name=name, target=target.name,
-            count=moved), "success")
+    flash(_("“%(name)s” is merged into “%(target)s”; %(count)s people moved.", name=name, target=target.name,
+            count=number_filter(moved)), "success")
     return redirect(url_for("admin.edit_institution", institution_id=target.id))
 
 

@@ -12,12 +12,15 @@ from datetime import date, datetime, timezone
 
 import pytest
 from flask import render_template_string
-from sqlalchemy import select, update
+from flask_babel import refresh
+from sqlalchemy import insert, select, update
 
 from app.extensions import db
-from app.models import Certificate, Enrolment, LedgerEntry
+from app.localformat import format_percent
+from app.models import Certificate, Enrolment, LedgerEntry, User
 from app.services import certificates
 from tests import factories
+from tests.integration.test_html_validity import _as as client_as, world  # noqa: F401 (fixture)
 
 MOMENT = datetime(2026, 12, 7, 14, 5, tzinfo=timezone.utc)
 LONG = {"ru": "7 декабря 2026\u202fг.", "ky": "7-декабрь 2026-ж.", "en": "December 7, 2026"}
@@ -37,11 +40,26 @@ def test_the_template_filters_write_each_format_in_each_language(app, locale):
                              "en": "Dec 7, 2026, 2:05\u202fPM"}[locale],
         "{{ 1.5|hours }}": HOURS[locale], "{{ 1234|hours }}": {"ru": "1\xa0234", "ky": "1\xa0234", "en": "1,234"}[locale],
         "{{ 0.667|two_decimals }}": {"ru": "0,67", "ky": "0,67", "en": "0.67"}[locale],
+        "{{ 85|percent }}": {"ru": "85\xa0%", "ky": "85%", "en": "85%"}[locale],
+        "{{ 66.666|percent }}": {"ru": "66,7\xa0%", "ky": "66,7%", "en": "66.7%"}[locale],
+        "{{ none|percent }}": "",
+        "{{ 12345|number }}": {"ru": "12\xa0345", "ky": "12\xa0345", "en": "12,345"}[locale],
     }
     with app.test_request_context("/", headers={"Accept-Language": locale}):
         for source, text in expected.items():
             assert render_template_string(source, m=MOMENT) == text, source
 
+
+def test_a_number_written_in_a_template_follows_each_reader(app):
+    """Jinja folds a filter applied to a constant into the compiled template: ``27|percent``,
+    compiled during a Russian request, showed every later reader the Russian ``27\xa0%``."""
+    with app.test_request_context("/", headers={"Accept-Language": "ru"}):
+        template = app.jinja_env.from_string("{{ 27|percent }} {{ 1.5|hours }} {{ 1234|number }} {{ 0.5|two_decimals }}")
+    for locale, expected in (("ru", "27\xa0% 1,5 1\xa0234 0,50"), ("ky", "27% 1,5 1\xa0234 0,50"),
+                             ("en", "27% 1.5 1,234 0.50")):
+        with app.test_request_context("/", headers={"Accept-Language": locale}):
+            refresh()  # the test keeps one app context, where Flask-Babel keeps the locale
+            assert template.render() == expected, locale
 
 @pytest.fixture
 def dated(librarian_course):
@@ -117,3 +135,57 @@ def test_a_revoked_date_in_a_merged_note_is_the_readers(app):
     with app.test_request_context("/", headers={"Accept-Language": "ky"}):
         assert _short_date("2026-12-07") == "07.12.2026" and _short_date(date(2026, 12, 7)) == "07.12.2026"
         assert _short_date("not a date") == "not a date" and _short_date(None) == ""
+
+
+PERCENTAGE = re.compile(r"\d[\s\u00a0\u202f]*%")  # a number and its percent sign, however spaced
+
+
+def test_every_percentage_on_the_pages_is_written_as_the_reader_writes_it(app, world):  # noqa: F811
+    """Scores, pass marks, progress, averages and question statistics on the learner's and the
+    instructor's pages, in ru, ky and en: each sign placed as Babel places it for the language
+    (``85\xa0%`` in Russian, ``85%`` in Kyrgyz and English), never ``85%`` in Russian; the
+    exports keep plain numbers (a dot for decimals, no sign) for spreadsheets."""
+    cohort = world["cohort"].id
+    teach = f"/teach/cohorts/{cohort}/courses"
+    pages = {
+        "learner": ["/dashboard", "/courses/sample-course", "/courses/sample-course/boolean", "/attempts",
+                    "/courses/sample-course/boolean/attempts/1", "/courses/essay-course/boolean/attempts/1"],
+        "instructor": [f"{teach}/sample-course", f"{teach}/sample-course/items", f"{teach}/essay-course",
+                       f"{teach}/sample-course/learners/{world['learner'].id}"],
+    }
+    for language in ("ru", "ky", "en"):
+        written = format_percent(50, language)
+        assert written == {"ru": "50\xa0%", "ky": "50%", "en": "50%"}[language]
+        for role, paths in pages.items():
+            client = client_as(app, world[role], language)
+            for path in paths:
+                html = client.get(path).get_data(as_text=True)
+                found = PERCENTAGE.findall(html)
+                assert found, f"{path} ({language}) shows no percentage"
+                wrong = sorted({p for p in found if p[1:] != written[2:]})
+                assert not wrong, f"{path} ({language}) writes {wrong}, not like {written!r}"
+        client = client_as(app, world["learner"], language)
+        assert format_percent(70, language) in client.get("/courses/sample-course").get_data(as_text=True)
+        module = client.get("/courses/sample-course/boolean").get_data(as_text=True)
+        assert format_percent(60, language) in module and format_percent(50, language) in module
+        instructor = client_as(app, world["instructor"], language)
+        rows = list(csv.reader(io.StringIO(
+            instructor.get(f"{teach}/sample-course/matrix.csv").data.decode("utf-8-sig"))))
+        header, row = rows[0], rows[1]
+        boolean = next(i for i, h in enumerate(header) if h.startswith("Булевы операторы"))  # its status
+        assert row[boolean + 1] == "50" and not any("%" in cell for cell in row), (header, row)
+
+
+@pytest.mark.parametrize("locale", ["ru", "ky", "en"])
+def test_large_counts_are_grouped_as_the_reader_writes_them(client, auth, locale):
+    """1234 people: '1\xa0234' in Russian and Kyrgyz, '1,234' in English, on the admin's user list,
+    an institution's page and its list, and the home page; never the bare '1234'."""
+    knu = factories.make_institution("KNU")
+    db.session.execute(insert(User), [{"email": f"bulk{i}@example.kg", "name": f"Bulk {i}", "password_hash": "-",
+                                       "institution_id": knu.id} for i in range(1233)])
+    admin = factories.make_user(role="admin", institution=knu)
+    _as(client, auth, admin, locale)
+    grouped = {"ru": "1\xa0234", "ky": "1\xa0234", "en": "1,234"}[locale]
+    for path in ("/admin/users", f"/admin/institutions/{knu.id}", "/admin/institutions", "/"):
+        text = re.sub(r"<[^>]*>", " ", client.get(path).get_data(as_text=True))  # ids and links hold 1234 too
+        assert grouped in text and "1234" not in text, path

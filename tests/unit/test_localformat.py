@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from app.localformat import format_date, format_datetime, format_tenths
+from app.localformat import format_date, format_datetime, format_percent, format_tenths
 
 MOMENT = datetime(2026, 12, 7, 14, 5, tzinfo=timezone.utc)
 NNBSP = "\u202f"
@@ -39,6 +39,15 @@ NUMBERS = [
     ("ru", 1234.56, "1\xa0234,6"), ("ky", 1234.56, "1\xa0234,6"), ("en", 1234.56, "1,234.6"),
 ]
 
+# Percentages as CLDR writes them (Babel's format_percent): a no-break space before the sign in
+# Russian, none in Kyrgyz and English; the decimal mark and grouping of each language.
+PERCENTS = [
+    ("ru", 85, "85\xa0%"), ("ky", 85, "85%"), ("en", 85, "85%"),
+    ("ru", 85.0, "85\xa0%"), ("ky", 0, "0%"), ("en", 100, "100%"),
+    ("ru", 66.6667, "66,7\xa0%"), ("ky", 66.6667, "66,7%"), ("en", 66.6667, "66.7%"),
+    ("ru", 12.25, "12,2\xa0%"), ("en", 0.05, "0.1%"),  # Python's rounding, as the tenths
+]
+
 
 @pytest.mark.parametrize("locale, fmt, expected", DATES)
 def test_dates(locale, fmt, expected):
@@ -55,6 +64,11 @@ def test_dates_with_times(locale, fmt, expected):
 @pytest.mark.parametrize("locale, value, expected", NUMBERS)
 def test_numbers(locale, value, expected):
     assert format_tenths(value, locale) == expected
+
+
+@pytest.mark.parametrize("locale, value, expected", PERCENTS)
+def test_percentages(locale, value, expected):
+    assert format_percent(value, locale) == expected
 
 
 @pytest.mark.parametrize("locale", ["ru", "ky", "en"])
