@@ -122,6 +122,8 @@ def _filled(segments) -> bytes | None:
 
 def _slot(name: str, html: str) -> Markup:
     if g.get("_sabak_keeping"):
+        if _OPEN in html:  # a form's token inside the piece: the reader's own piece would keep it
+            raise ValueError(f"the reader's own piece {name!r} holds a form; keep the form outside it")
         return Markup(f"{_OPEN}{name}\x00{html}{_CLOSE}")
     return Markup(html)
 

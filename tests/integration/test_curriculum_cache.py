@@ -258,3 +258,20 @@ def test_the_kept_menu_follows_the_page_the_role_and_the_language(app, client):
     auth.logout()
     auth.login(factories.make_user(role="instructor", email="teacher@example.kg", locale="en").email)
     assert "Teaching" in menu("/dashboard")
+
+
+def test_a_kept_page_refuses_an_own_piece_holding_a_form(app, client, tmp_path):
+    """A form's CSRF token is a slot of its own; inside a reader's own piece it would be kept
+    with the piece for the next reader. Rendering such a page for keeping fails loudly."""
+    from flask import render_template_string
+
+    from app.caching import kept_page
+
+    with app.test_request_context("/courses"):
+        def render():
+            return render_template_string('<main>{{ own("mine") }}</main>')
+
+        with pytest.raises(ValueError, match="holds a form"):
+            kept_page(("test",), render, own={"mine": lambda: render_template_string(
+                '<form><input name="csrf_token" value="{{ csrf_token() }}"></form>')})
+        g.__dict__.clear()
