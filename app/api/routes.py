@@ -20,7 +20,6 @@ from app.services import attempts as attempt_service
 from app.services import catalog as catalog_service
 from app.services import dashboard as dashboard_service
 from app.services import enrolment as enrolment_service
-from app.services import progress
 from app.services.errors import (AttemptLimitReached, BadAttemptKey, BadResponses, KeyUsedElsewhere, NoQuiz,
                                  NotEnrolled, NotFound, UnknownQuestion)
 from app.services.transactions import commit_with_retry
@@ -106,8 +105,7 @@ def courses():
 @bp.route("/courses/<slug>")
 def course(slug: str):
     page = _course_page(slug)
-    with_quiz = progress.modules_with_quiz([s.module.id for s in page.modules])
-    has_quiz = {s.module.id: s.module.id in with_quiz for s in page.modules}
+    has_quiz = {s.module.id: bool(s.module.has_quiz) for s in page.modules}
     return jsonify(serializers.course_detail(page, has_quiz, current_user.is_authenticated))
 
 

@@ -391,54 +391,65 @@ def _outline_row(slug: str, module_slug: str) -> OutlineEntry:
     return row
 
 
-def translations_of(course: Course) -> list[Course]:
-    """The other language versions: the original and every course translating it."""
-    root = course.translation_of or course.slug
-    return list(db.session.scalars(
-        select(Course).where(
-            Course.retired_at.is_(None), Course.id != course.id,
-            (Course.slug == root) | (Course.translation_of == root),
-        ).order_by(Course.language)
-    ))
-
-
-@dataclass
+@dataclass(frozen=True)
 class CoursePage:
-    course: Course
-    enrolment: Enrolment | None
-    modules: list[progress.ModuleStatus]
-    translations: list[Course]
+    """The course page's data: the curriculum's read models and the learner's own rows."""
+
+    course: CourseView
+    enrolment: Row | None  # id, enrolled_at, completed_at, left_at, last_module_id
+    modules: tuple[progress.ModuleStatus, ...]  # each with its outline entry as ``module``
+    translations: tuple[CourseView, ...]  # the other published language versions, by language
     total_minutes: int
 
     @property
     def is_enrolled(self) -> bool:
-        return self.enrolment is not None and self.enrolment.is_active
+        return self.enrolment is not None and self.enrolment.left_at is None
 
     @property
     def done_count(self) -> int:
-        return sum(1 for m in self.modules if m.status == "done")
+        return sum(1 for m in self.modules if m.status == learning_rules.DONE)
 
     @property
-    def next_module(self) -> Module | None:
+    def next_module(self) -> OutlineEntry | None:
         """Where "continue" leads: the last module visited if not done, else the first not done."""
         if self.enrolment and self.enrolment.last_module_id:
             for m in self.modules:
-                if m.module.id == self.enrolment.last_module_id and m.status != "done":
+                if m.module.id == self.enrolment.last_module_id and m.status != learning_rules.DONE:
                     return m.module
-        return next((m.module for m in self.modules if m.status != "done"), None)
+        return next((m.module for m in self.modules if m.status != learning_rules.DONE), None)
+
+
+def _course_statements():
+    """The learner's enrolment in a course and their progress rows in its modules: built once."""
+    e, p = Enrolment.__table__.c, ModuleProgress.__table__.c
+    enrolment = (select(e.id, e.enrolled_at, e.completed_at, e.left_at, e.last_module_id)
+                 .where(e.user_id == bindparam("user_id"), e.course_id == bindparam("course_id")))
+    rows = (select(p.module_id, p.done_at, p.visited_at, p.attempt_count, p.best_score)
+            .where(p.user_id == bindparam("user_id"), p.module_id.in_(bindparam("module_ids", expanding=True))))
+    return enrolment, rows
+
+
+_ENROLMENT_IN_COURSE, _PROGRESS_IN_MODULES = _course_statements()
 
 
 def course_page(user: User | None, slug: str) -> CoursePage:
     """The course page: the course, the learner's enrolment and status in every module, and the
-    other language versions."""
-    course = published_course(slug)
-    enrolment = None
+    other language versions. Raises NotFound."""
+    course = curriculum.course(slug)
+    if course is None:
+        raise NotFound("There is no such course.")
+    outline = curriculum.outline(course.id)
+    enrolment, rows = None, {}
     if user is not None and getattr(user, "is_authenticated", False):
-        enrolment = db.session.scalar(
-            select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id))
-    statuses = progress.module_statuses(user, course)
-    minutes = sum(m.module.minutes or 0 for m in statuses)
-    return CoursePage(course, enrolment, statuses, translations_of(course), minutes)
+        conn = db.session.connection()
+        enrolment = conn.execute(_ENROLMENT_IN_COURSE, {"user_id": user.id, "course_id": course.id}).first()
+        rows = {r.module_id: r for r in conn.execute(
+            _PROGRESS_IN_MODULES, {"user_id": user.id, "module_ids": [m.id for m in outline] or [-1]})}
+    statuses = tuple(progress.status_of(m, rows.get(m.id)) for m in outline)
+    group = course_groups()
+    versions = group.groups[group.by_course[course.id]].versions
+    others = tuple(sorted((v for v in versions if v.id != course.id), key=lambda v: v.language))
+    return CoursePage(course, enrolment, statuses, others, sum(m.minutes or 0 for m in outline))
 
 
 @dataclass

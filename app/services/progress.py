@@ -232,22 +232,6 @@ class ModuleStatus:
     recorded: bool = False  # the learner has a progress row for this module
 
 
-def module_statuses(user: User | None, course: Course) -> list[ModuleStatus]:
-    """Every active module of the course with the learner's status, in one query."""
-    modules = [m for m in course.modules if m.retired_at is None]
-    rows: dict[int, ModuleProgress] = {}
-    if user is not None and getattr(user, "is_authenticated", False):
-        rows = {
-            r.module_id: r for r in db.session.scalars(
-                select(ModuleProgress).where(
-                    ModuleProgress.user_id == user.id,
-                    ModuleProgress.module_id.in_([m.id for m in modules]),
-                )
-            )
-        }
-    return [status_of(m, rows.get(m.id)) for m in modules]
-
-
 def done_module_ids(user: User, module_ids: list[int]) -> frozenset[int]:
     """Which of these modules the learner has done: the marks of a module page's course outline,
     in one query (the page keeps them with the learner's data, app.caching)."""
@@ -255,13 +239,6 @@ def done_module_ids(user: User, module_ids: list[int]) -> frozenset[int]:
         select(ModuleProgress.module_id).where(
             ModuleProgress.user_id == user.id, ModuleProgress.module_id.in_(module_ids or [-1]),
             ModuleProgress.done_at.is_not(None))))
-
-
-def modules_with_quiz(module_ids: list[int]) -> set[int]:
-    """Which of these modules have an active quiz question: one query for a whole course page."""
-    return set(db.session.scalars(
-        select(Question.module_id).where(Question.module_id.in_(module_ids or [-1]), Question.retired_at.is_(None))
-        .distinct()))
 
 
 def status_of(module: Module, row) -> ModuleStatus:
