@@ -15,17 +15,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Row, bindparam, func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 
 from app import grading, learning_rules
 from app.curriculum.questions import Question as ParsedQuestion
 from app.curriculum.questions import QuestionType
 from app.extensions import EncodedJSON, db
 from app.models.base import utcnow
-from app.models.catalog import Module, Question
+from app.models.catalog import Module
 from app.models.learning import Answer, Attempt, Enrolment
 from app.models.people import User
 from app.services import curriculum, progress
+from app.services.curriculum import ModuleView, QuestionView
 from app.services.errors import (AttemptLimitReached, BadAttemptKey, BadResponses, KeyUsedElsewhere, NoQuiz,
                                  NotEnrolled, UnknownQuestion)
 from app.services.prepared import Prepared
@@ -42,7 +43,7 @@ _ANSWER_FIELD = re.compile(r"q([0-9]{1,18})(?:-([0-9]{1,9}))?")
 class QuizItem:
     """One question as the form shows it: no answers, no feedback."""
 
-    question: Question
+    question: QuestionView
     number: int
     choice_order: list[int] = field(default_factory=list)
     right_options: list[str] = field(default_factory=list)
@@ -58,7 +59,7 @@ class QuizItem:
 
 @dataclass
 class QuizView:
-    module: Module
+    module: ModuleView
     items: list[QuizItem]
     attempts_used: int
     attempts_allowed: int | None
@@ -76,33 +77,32 @@ class QuizView:
         return self.attempts_left is None or self.attempts_left > 0
 
 
-def active_questions(module: Module) -> list[Row]:
-    """The module's active questions in order: plain rows with every column of Question, from the
-    curriculum's kept reads (app.services.curriculum); read-only."""
+def active_questions(module: ModuleView) -> list[QuestionView]:
+    """The module's active questions in order (app.services.curriculum's kept read)."""
     return list(curriculum.questions(module.id))
 
 
-def attempts_used(user: User, module: Module) -> int:
+def attempts_used(user: User, module: ModuleView) -> int:
     return db.session.scalar(
         select(func.count()).select_from(Attempt).where(Attempt.user_id == user.id, Attempt.module_id == module.id)
     ) or 0
 
 
-def attempt_for(user: User, module: Module, number: int) -> Attempt | None:
+def attempt_for(user: User, module: ModuleView, number: int) -> Attempt | None:
     """The learner's own attempt by its number; another learner's is never returned."""
     return db.session.scalar(
         select(Attempt).where(Attempt.user_id == user.id, Attempt.module_id == module.id, Attempt.number == number)
     )
 
 
-def attempts_left(user: User, module: Module) -> int | None:
+def attempts_left(user: User, module: ModuleView) -> int | None:
     """None when unlimited."""
     if module.quiz_attempts is None:
         return None
     return max(0, module.quiz_attempts - attempts_used(user, module))
 
 
-def quiz_view(user: User, module: Module, best_score: float | None) -> QuizView | None:
+def quiz_view(user: User, module: ModuleView, best_score: float | None) -> QuizView | None:
     """The quiz form for the learner's next attempt, or None when the module has no quiz.
 
     ``best_score``: the learner's best score in the module, which the caller's page has already
@@ -123,7 +123,7 @@ def quiz_view(user: User, module: Module, best_score: float | None) -> QuizView 
     return QuizView(module, items, used, module.quiz_attempts, best_score, uuid.uuid4().hex)
 
 
-def _quiz_item(question: Question, rng: random.Random | None) -> QuizItem:
+def _quiz_item(question: QuestionView, rng: random.Random | None) -> QuizItem:
     item = QuizItem(question, 0)
     if question.qtype in CHOICE_TYPES:
         item.choice_order = list(range(len(question.rendered["choices"])))
@@ -136,7 +136,7 @@ def _quiz_item(question: Question, rng: random.Random | None) -> QuizItem:
     return item
 
 
-def responses_from_form(questions: list[Question], form) -> dict[int, Any]:
+def responses_from_form(questions: list[QuestionView], form) -> dict[int, Any]:
     """Turn the quiz form (a MultiDict) into {question id: raw response}; unanswered -> None.
 
     A field named for a question that is not one of ``questions`` is kept under its id, for
@@ -168,7 +168,7 @@ def responses_from_form(questions: list[Question], form) -> dict[int, Any]:
     return responses
 
 
-def responses_from_json(questions: list[Question], answers: Mapping[str, Any]) -> dict[int, Any]:
+def responses_from_json(questions: list[QuestionView], answers: Mapping[str, Any]) -> dict[int, Any]:
     """The API's ``answers`` ({question id in the course files: raw response}) as {question
     row id: raw response}. Raises UnknownQuestion for an id that is not one of ``questions``."""
     by_ident = {q.ident: q.id for q in questions}
@@ -219,8 +219,8 @@ class Submitted(NamedTuple):
     replayed: bool  # the key had been used: nothing new was stored
 
 
-def submit(user: User, module: Module, responses: Mapping[int, Any], idempotency_key: str,
-           questions: list[Question] | None = None) -> Submitted:
+def submit(user: User, module: ModuleView, responses: Mapping[int, Any], idempotency_key: str,
+           questions: list[QuestionView] | None = None) -> Submitted:
     """Grade and store one attempt, and fold it into the learner's progress; the caller commits
     (with ``commit_with_retry``).
 
@@ -231,7 +231,7 @@ def submit(user: User, module: Module, responses: Mapping[int, Any], idempotency
     machinery for the answers) held it far longer.
 
     Args:
-        module: the Module, or the curriculum's row of it (app.services.curriculum): its id,
+        module: the curriculum's read model of it (app.services.curriculum): its id,
             course_id, quiz_attempts and quiz_pass_mark are read.
         responses: {question id: raw response}; a missing or None response counts as unanswered.
         idempotency_key: the same form submitted twice records one attempt: the second call
@@ -279,13 +279,13 @@ def submit(user: User, module: Module, responses: Mapping[int, Any], idempotency
 
 @dataclass
 class _Graded:
-    question: Question
+    question: QuestionView
     parsed: ParsedQuestion
     response: Any
     score: grading.Score | None  # None: unanswered
 
 
-def _grade_all(questions: list[Question], responses: Mapping[int, Any]) -> list[_Graded]:
+def _grade_all(questions: list[QuestionView], responses: Mapping[int, Any]) -> list[_Graded]:
     known = {q.id for q in questions}
     for qid in responses:
         if qid not in known:
@@ -315,7 +315,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _rows(user: User, module: Module, number: int, key: str,
+def _rows(user: User, module: ModuleView, number: int, key: str,
           graded: list[_Graded]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The attempt's row and its answers' rows (each answer with its question snapshots), all
     built before the first write; the answers get the attempt's id once it has one."""
@@ -411,7 +411,7 @@ _TOOK_POSTTEST = select(Attempt.id).where(Attempt.user_id == bindparam("user_id"
 _HAS_POSTTEST = _POSTTESTS.limit(1)
 
 
-def feedback_withheld(user: User, module: Module, course) -> bool:
+def feedback_withheld(user: User, module: ModuleView, course) -> bool:
     """Whether an attempt at ``module`` must be shown without its right answers and feedback.
 
     A pretest's answers and option feedback wait until the learner has taken the course's
