@@ -38,6 +38,26 @@ DEMO_INSTITUTIONS = [
 _NO_SCOPE_YET = "They see no institution yet: give them some with `flask users set-institutions`."
 
 
+def _account(email: str):
+    """The account with this email, or the command stops saying there is none."""
+    from app.services import accounts
+
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account with the email {email}.")
+    return user
+
+
+def _commit_and_tell(user, done: str) -> None:
+    """Commit a change to an account and say what was done; a coordinator is told that they see
+    nothing yet, since a new coordinator's empty scope is the usual surprise after creating one
+    or changing a role."""
+    db.session.commit()
+    click.echo(done)
+    if user.role is Role.COORDINATOR:
+        click.echo(_NO_SCOPE_YET)
+
+
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", default=None, help="Full name (default: the part of the email before @).")
@@ -53,10 +73,7 @@ def create_user_command(email: str, name: str | None, role: str, password: str) 
         )
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
-    db.session.commit()
-    click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
-    if user.role is Role.COORDINATOR:
-        click.echo(_NO_SCOPE_YET)
+    _commit_and_tell(user, f"Created {user.role.value} {user.email} (id {user.id}).")
 
 
 @users_cli.command("set-role")
@@ -66,14 +83,9 @@ def set_role_command(email: str, role: str) -> None:
     """Change an account's role from the shell (for when no admin can log in)."""
     from app.services import accounts
 
-    user = accounts.find_user_by_email(email)
-    if user is None:
-        raise click.ClickException(f"No account with the email {email}.")
+    user = _account(email)
     accounts.assign_role(user, Role(role))
-    db.session.commit()
-    click.echo(f"{user.email} is now {role}.")
-    if user.role is Role.COORDINATOR:
-        click.echo(_NO_SCOPE_YET)
+    _commit_and_tell(user, f"{user.email} is now {role}.")
 
 
 @users_cli.command("set-institutions")
@@ -82,11 +94,9 @@ def set_role_command(email: str, role: str) -> None:
 @click.option("--institution", "names", multiple=True, help="An institution's name (repeat for several).")
 def set_institutions_command(email: str, all_institutions: bool, names: tuple[str, ...]) -> None:
     """Choose whose results a coordinator sees: --all, or --institution NAME for each; neither clears."""
-    from app.services import accounts, coordinator, institutions
+    from app.services import coordinator, institutions
 
-    user = accounts.find_user_by_email(email)
-    if user is None:
-        raise click.ClickException(f"No account with the email {email}.")
+    user = _account(email)
     if user.role is not Role.COORDINATOR:
         raise click.ClickException(f"{user.email} is {user.role.value}, not coordinator "
                                    "(flask users set-role --role coordinator).")
@@ -244,11 +254,9 @@ def import_institutions_command(file) -> None:
 @click.argument("email")
 def reset_link_command(email: str) -> None:
     """Print a one-time link that sets a new password for EMAIL (for sites without mail)."""
-    from app.services import accounts, password_resets
+    from app.services import password_resets
 
-    user = accounts.find_user_by_email(email)
-    if user is None:
-        raise click.ClickException(f"No account with the email {email}.")
+    user = _account(email)
     link = password_resets.admin_link(user, None)
     db.session.commit()
     click.echo(f"Password-reset link for {user.email}, valid once for {current_app.config['ADMIN_RESET_LINK_HOURS']:g} hours:")

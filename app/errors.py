@@ -1,12 +1,18 @@
 """Error pages for people and JSON errors for the API, from one set of handlers."""
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 from flask import Flask, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from app.input_rule import InvalidInput
+from app.services.errors import ServiceError
+
+# How a front door words a service's refusals: the error's kind -> its message, given the error.
+Wording = Mapping[type[ServiceError], Callable[[ServiceError], str]]
 
 
 def wants_json() -> bool:
@@ -32,6 +38,16 @@ def error_response(status: int, message: str | None = None):
     if wants_json():
         return jsonify(error={"status": status, "message": message}), status
     return render_template("errors/error.html", status=status, message=message), status
+
+
+def refusal_response(exc: ServiceError, wording: Wording):
+    """A service's refusal as an error response. The status is the error's own, so the HTML form
+    and the API answer one refusal alike; the words are each front door's (the API speaks of
+    ``idempotency_key``, the form of a damaged form), the error's own when it has none there."""
+    for kind in type(exc).__mro__:
+        if kind in wording:
+            return error_response(exc.status, wording[kind](exc))
+    return error_response(exc.status, exc.message or None)
 
 
 def register(app: Flask) -> None:

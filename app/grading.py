@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Callable
@@ -70,20 +71,20 @@ PARSERS: dict[QuestionType, Callable[[Question, Any], Any]] = {}
 GRADERS: dict[QuestionType, Callable[[Question, Any], Score]] = {}
 
 
-def _parser(*types: QuestionType):
-    def register(fn):
-        for t in types:
-            PARSERS[t] = fn
-        return fn
-    return register
+def _registering_in(registry: dict[QuestionType, Callable]) -> Callable:
+    """A decorator, given question types, that files the function under each of them in
+    ``registry``: a type shares a parser or grader with another by naming both."""
+    def for_types(*types: QuestionType):
+        def register(fn):
+            for t in types:
+                registry[t] = fn
+            return fn
+        return register
+    return for_types
 
 
-def _grader(*types: QuestionType):
-    def register(fn):
-        for t in types:
-            GRADERS[t] = fn
-        return fn
-    return register
+_parser = _registering_in(PARSERS)
+_grader = _registering_in(GRADERS)
 
 
 def parse_response(question: Question, raw: dict | str | list | Any) -> Any:
@@ -279,26 +280,27 @@ def _grade_shortanswer(q: Question, text: str) -> Score:
         return _score(0.0, [], [])
     # The best-weighted matching answer wins (Moodle takes the first match; authors list the
     # best first, and taking the best keeps a trailing '*' catch-all from shadowing anything).
-    best = None
-    for i, c in enumerate(q.choices):
-        if _wildcard(c.text).fullmatch(given) and (best is None or c.weight > q.choices[best].weight):
-            best = i
-    if best is None:
-        return _score(0.0, [], [])
-    c = q.choices[best]
-    return _score(c.weight / 100, [c.feedback], [Part(best, c.weight / 100, c.weight > 0, c.feedback)])
+    return _best_accepting(q.choices, lambda c: _wildcard(c.text).fullmatch(given) is not None)
 
 
 @_grader(QuestionType.NUMERICAL)
 def _grade_numerical(q: Question, number: float) -> Score:
+    return _best_accepting(q.numbers, lambda n: n.accepts(number))
+
+
+def _best_accepting(answers: Sequence[Any], accepts: Callable[[Any], bool]) -> Score:
+    """The score of the best-weighted answer that accepts the response, nothing when none does.
+
+    Short and numerical answers both list several accepted answers with their weights (a close
+    number or a near spelling earns part credit); the first of equal weights wins."""
     best = None
-    for i, n in enumerate(q.numbers):
-        if n.accepts(number) and (best is None or n.weight > q.numbers[best].weight):
+    for i, answer in enumerate(answers):
+        if accepts(answer) and (best is None or answer.weight > answers[best].weight):
             best = i
     if best is None:
         return _score(0.0, [], [])
-    n = q.numbers[best]
-    return _score(n.weight / 100, [n.feedback], [Part(best, n.weight / 100, n.weight > 0, n.feedback)])
+    a = answers[best]
+    return _score(a.weight / 100, [a.feedback], [Part(best, a.weight / 100, a.weight > 0, a.feedback)])
 
 
 @_grader(QuestionType.MATCHING)

@@ -1,6 +1,7 @@
 """Admin pages: users and roles, institutions, courses, certificates, and the coordinators' reports."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -195,17 +196,28 @@ def institution_list():
     form = InstitutionForm()
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
-                institution = institutions.add_institution(
-                    form.name.data, InstitutionKind(form.kind.data), Region(form.region.data))
-            except institutions.InstitutionError as exc:
-                form.name.errors.append(str(exc))
-            else:
-                db.session.commit()
-                flash(_("“%(name)s” is added.", name=institution.name), "success")
-                return redirect(url_for("admin.institution_list"))
+            saved = _save_institution(form, lambda: institutions.add_institution(
+                form.name.data, InstitutionKind(form.kind.data), Region(form.region.data)),
+                lambda name: _("“%(name)s” is added.", name=name))
+            if saved is not None:
+                return saved
         return _institution_page(form=form, status=400)
     return _institution_page()
+
+
+def _save_institution(form, save: Callable[[], Institution], saved: Callable[[str], str]):
+    """Add or edit an institution from its form: a name the service refuses (empty, too long,
+    taken) becomes an error on the form's name field and None is returned, for the view to show
+    the form again; otherwise the change is committed, ``saved(name)`` flashed, and the answer
+    is the way back to the list."""
+    try:
+        institution = save()
+    except institutions.InstitutionError as exc:
+        form.name.errors.append(str(exc))
+        return None
+    db.session.commit()
+    flash(saved(institution.name), "success")
+    return redirect(url_for("admin.institution_list"))
 
 
 @bp.route("/institutions/import", methods=["POST"])
@@ -230,15 +242,11 @@ def edit_institution(institution_id: int):
     if request.method == "GET":
         form.kind.data, form.region.data = institution.kind.value, institution.region.value
     if form.validate_on_submit():
-        try:
-            institutions.update_institution(institution, name=form.name.data, kind=InstitutionKind(form.kind.data),
-                                            region=Region(form.region.data))
-        except institutions.InstitutionError as exc:
-            form.name.errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("“%(name)s” is saved.", name=institution.name), "success")
-            return redirect(url_for("admin.institution_list"))
+        saved = _save_institution(form, lambda: institutions.update_institution(
+            institution, name=form.name.data, kind=InstitutionKind(form.kind.data), region=Region(form.region.data)),
+            lambda name: _("“%(name)s” is saved.", name=name))
+        if saved is not None:
+            return saved
     status = 400 if request.method == "POST" else 200
     return render_template("admin/institution.html", institution=institution, form=form,
                            merge_form=_merge_form(institution, formdata=None),

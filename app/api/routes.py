@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from app.api import bp, serializers
 from app.api.openapi import openapi_document
 from app.caching import kept_for_learner
-from app.errors import error_response
+from app.errors import Wording, error_response, refusal_response
 from app.extensions import db
 from app.models.learning import Attempt
 from app.services import attempts as attempt_service
@@ -21,7 +21,7 @@ from app.services import catalog as catalog_service
 from app.services import dashboard as dashboard_service
 from app.services import enrolment as enrolment_service
 from app.services.errors import (AttemptLimitReached, BadAttemptKey, BadResponses, KeyUsedElsewhere, NoQuiz,
-                                 NotEnrolled, NotFound, UnknownQuestion)
+                                 NotEnrolled, NotFound, ServiceError, UnknownQuestion)
 from app.services.transactions import commit_with_retry
 
 # Slugs come from folder and file names; anything else cannot name a course or module, and is
@@ -140,6 +140,18 @@ def quiz(slug: str, module: str):
     return jsonify(serializers.quiz(view, page.course.slug))
 
 
+# A refused submission's words; its status is the error's own (app/services/errors.py).
+_SUBMISSION_REFUSALS: Wording = {
+    NotFound: lambda exc: _("There is no such module in this course."),
+    NotEnrolled: lambda exc: _("Enrol in the course to take its quizzes."),
+    BadAttemptKey: lambda exc: _("idempotency_key must be 1 to 64 letters, digits or . _ : -"),
+    UnknownQuestion: lambda exc: _("There is no question %(id)s in this quiz.", id=exc.question),
+    KeyUsedElsewhere: lambda exc: _("This idempotency_key was already used for another quiz."),
+    NoQuiz: lambda exc: _("This module has no quiz."),
+    AttemptLimitReached: lambda exc: _("You have used all attempts for this quiz."),
+}
+
+
 @bp.route("/courses/<slug>/modules/<module>/attempts", methods=["POST"])
 @login_required
 def submit_attempt(slug: str, module: str):
@@ -153,25 +165,13 @@ def submit_attempt(slug: str, module: str):
 
     try:
         submitted = commit_with_retry(work)
-    except NotFound:
-        return error_response(404, _("There is no such module in this course."))
-    except NotEnrolled:
-        return error_response(403, _("Enrol in the course to take its quizzes."))
-    except BadAttemptKey:
-        return error_response(400, _("idempotency_key must be 1 to 64 letters, digits or . _ : -"))
-    except UnknownQuestion as exc:
-        return error_response(400, _("There is no question %(id)s in this quiz.", id=exc.question))
-    except KeyUsedElsewhere:
-        return error_response(409, _("This idempotency_key was already used for another quiz."))
-    except NoQuiz:
-        return error_response(409, _("This module has no quiz."))
-    except AttemptLimitReached:
-        return error_response(409, _("You have used all attempts for this quiz."))
     except BadResponses as exc:
         ident = {q.id: q.ident for q in questions}
         return error_response(400, "; ".join(
             _("question %(id)s: %(problem)s", id=ident.get(qid, qid), problem=problem)
             for qid, problem in exc.errors.items()))
+    except ServiceError as exc:
+        return refusal_response(exc, _SUBMISSION_REFUSALS)
     attempt = db.session.get(Attempt, submitted.id)
     return jsonify(_attempt_body(page, attempt)), 200 if submitted.replayed else 201
 

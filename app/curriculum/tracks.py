@@ -338,12 +338,11 @@ class _Reader:
 
     def _level_id(self, keys: dict[str, tuple[int, yaml.Node]], where: str, line: int,
                   track_id: str, ids: dict[str, int]) -> str | None:
-        if "id" not in keys:
-            self._err(line, f"{where} has no 'id'; add e.g. 'id: basic' (lowercase letters, "
-                            "digits and hyphens)")
+        found = self._required(keys, "id", line, f"{where} has no 'id'; add e.g. 'id: basic' "
+                                                 "(lowercase letters, digits and hyphens)")
+        if found is None:
             return None
-        id_line, node = keys["id"]
-        value = self._value(node)
+        id_line, value = found
         if not isinstance(value, str) or not SLUG_RE.match(value):
             self._err(id_line, f"level id '{value}' in track '{track_id}' is not valid; use "
                                "lowercase letters, digits and hyphens (e.g. basic)")
@@ -355,14 +354,23 @@ class _Reader:
         ids[value] = id_line
         return value
 
+    def _required(self, keys: dict[str, tuple[int, yaml.Node]], key: str, line: int,
+                  missing: str) -> tuple[int, Any] | None:
+        """The line and value of a key a level must have; ``missing`` reported at the level's
+        ``line`` (and None) when it has none, since the key has no line of its own to point at."""
+        if key not in keys:
+            self._err(line, missing)
+            return None
+        key_line, node = keys[key]
+        return key_line, self._value(node)
+
     def _hours(self, keys: dict[str, tuple[int, yaml.Node]], where: str,
                line: int) -> float | None:
-        if "hours" not in keys:
-            self._err(line, f"{where} has no 'hours'; add the hours needed to reach it, "
-                            "e.g. 'hours: 20'")
+        found = self._required(keys, "hours", line, f"{where} has no 'hours'; add the hours "
+                                                    "needed to reach it, e.g. 'hours: 20'")
+        if found is None:
             return None
-        hours_line, node = keys["hours"]
-        value = self._value(node)
+        hours_line, value = found
         if not is_number(value) or not value > 0 or value != value or value == float("inf"):
             self._err(hours_line, f"'hours' of {where} is '{value}'; use a number of hours "
                                   "above 0 (e.g. 20 or 12.5)")

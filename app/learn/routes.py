@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from app.caching import kept_for_learner, kept_page, kept_pieces
-from app.errors import error_response
+from app.errors import Wording, refusal_response
 from app.extensions import db
 from app.learn import bp
 from app.forms import ActionForm
@@ -152,6 +152,15 @@ def _module_page(slug: str, module_slug: str):
         abort(404)
 
 
+def _enrolled_module_page(slug: str, module_slug: str):
+    """The module page for a learner's action on it (marking it done, a quiz's summary or its
+    questions again): only someone enrolled in the course may act, anyone else gets a 403."""
+    page = _module_page(slug, module_slug)
+    if not page.is_enrolled:
+        abort(403)
+    return page
+
+
 @bp.route("/courses/<slug>/<module_slug>")
 def module(slug: str, module_slug: str):
     page = _module_page(slug, module_slug)
@@ -205,9 +214,7 @@ def _own_outline(user, page, locale: str) -> str:
 @bp.route("/courses/<slug>/<module_slug>/done", methods=["POST"])
 @login_required
 def mark_done(slug: str, module_slug: str):
-    page = _module_page(slug, module_slug)
-    if not page.is_enrolled:
-        abort(403)
+    page = _enrolled_module_page(slug, module_slug)
     if ActionForm().validate_on_submit() and not page.has_quiz:
         commit_with_retry(lambda: progress.mark_done(current_user, _active_module(slug, module_slug)))
         flash(_("Module marked as done."), "success")
@@ -229,10 +236,8 @@ def review_attempt(slug: str, module_slug: str):
     """The summary before grading: which questions are answered, which are not, with the answers
     carried on in hidden fields to the submission (or back to the questions). An answer that
     cannot be read sends the learner back to the quiz, at its error summary."""
-    page = _module_page(slug, module_slug)
+    page = _enrolled_module_page(slug, module_slug)
     user = _user()
-    if not page.is_enrolled:
-        abort(403)
     quiz = attempt_service.quiz_view(user, page.module, page.status.best_score) if page.has_quiz else None
     if quiz is None:
         abort(404)
@@ -250,10 +255,19 @@ def review_attempt(slug: str, module_slug: str):
 @login_required
 def edit_answers(slug: str, module_slug: str):
     """Back from the summary to the questions, with the answers given so far filled in."""
-    page = _module_page(slug, module_slug)
-    if not page.is_enrolled:
-        abort(403)
+    page = _enrolled_module_page(slug, module_slug)
     return _render_module(page, previous=request.form)
+
+
+# A quiz form the learner cannot have sent as it was shown: the words; the status is the error's own.
+_DAMAGED_FORM: Wording = {
+    BadAttemptKey: lambda exc: _("The quiz form is damaged (its attempt key is missing or wrong). "
+                                 "Please reload the quiz and answer again."),
+    UnknownQuestion: lambda exc: _("The answers name a question that is not in this quiz (%(id)s). "
+                                   "Please reload the quiz and answer again.", id=exc.question),
+    KeyUsedElsewhere: lambda exc: _("This form was already sent for another quiz. "
+                                    "Please reload the quiz and answer again."),
+}
 
 
 @bp.route("/courses/<slug>/<module_slug>/attempts", methods=["POST"])
@@ -283,15 +297,8 @@ def submit_attempt(slug: str, module_slug: str):
         abort(403)
     except NoQuiz:
         abort(404)
-    except BadAttemptKey:
-        return error_response(400, _("The quiz form is damaged (its attempt key is missing or wrong). "
-                                     "Please reload the quiz and answer again."))
-    except UnknownQuestion as exc:
-        return error_response(400, _("The answers name a question that is not in this quiz (%(id)s). "
-                                     "Please reload the quiz and answer again.", id=exc.question))
-    except KeyUsedElsewhere:
-        return error_response(409, _("This form was already sent for another quiz. "
-                                     "Please reload the quiz and answer again."))
+    except (BadAttemptKey, UnknownQuestion, KeyUsedElsewhere) as exc:
+        return refusal_response(exc, _DAMAGED_FORM)
     except AttemptLimitReached:
         flash(_("You have used all attempts for this quiz."), "error")
         return redirect(url_for("learn.module", slug=slug, module_slug=module_slug))

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import Enum
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -145,12 +147,14 @@ def add_institution(name: str, kind: InstitutionKind, region: Region) -> Institu
     return institution
 
 
-def update_institution(institution: Institution, *, name: str, kind: InstitutionKind, region: Region) -> None:
-    """Rename an institution or change its kind or region; people and groups keep pointing at it."""
+def update_institution(institution: Institution, *, name: str, kind: InstitutionKind, region: Region) -> Institution:
+    """Rename an institution or change its kind or region; people and groups keep pointing at it.
+    Returns it, as add_institution does, so that a form can save either way alike."""
     institution.name = _check_name(name, other_than=institution)
     institution.kind = kind
     institution.region = region
     db.session.flush()
+    return institution
 
 
 def delete_institution(institution: Institution) -> None:
@@ -202,19 +206,23 @@ def _names_in_every_language(labels: dict) -> dict[str, object]:
 
 def parse_region(text: str) -> Region:
     """A region by its code ("chuy") or its name in ru, ky or en ("Чуйская область")."""
-    found = _names_in_every_language(REGION_LABELS).get(clean_name(text).casefold())
-    if found is None:
-        raise InstitutionError(_l("Unknown region “%(value)s”. Use a code: %(codes)s.",
-                                  value=text.strip(), codes=", ".join(r.value for r in Region)))
-    return found
+    return _member_named(text, Region, REGION_LABELS, lambda value, codes: _l(
+        "Unknown region “%(value)s”. Use a code: %(codes)s.", value=value, codes=codes))
 
 
 def parse_kind(text: str) -> InstitutionKind:
     """A kind by its code ("library") or its name in ru, ky or en."""
-    found = _names_in_every_language(KIND_LABELS).get(clean_name(text).casefold())
+    return _member_named(text, InstitutionKind, KIND_LABELS, lambda value, codes: _l(
+        "Unknown kind “%(value)s”. Use a code: %(codes)s.", value=value, codes=codes))
+
+
+def _member_named(text: str, members: type[Enum], labels: dict, unknown: Callable[[str, str], object]):
+    """The member of ``members`` that ``text`` names by code or label in any language; a CSV
+    written in Kyrgyz and one written in English must import alike. ``unknown`` words the
+    refusal, given the text and the codes to use instead."""
+    found = _names_in_every_language(labels).get(clean_name(text).casefold())
     if found is None:
-        raise InstitutionError(_l("Unknown kind “%(value)s”. Use a code: %(codes)s.",
-                                  value=text.strip(), codes=", ".join(k.value for k in InstitutionKind)))
+        raise InstitutionError(unknown(text.strip(), ", ".join(m.value for m in members)))
     return found
 
 

@@ -356,6 +356,17 @@ def test_a_malformed_body_is_400(api, course, raw):
     assert error_message(api.post(quiz_path() + "/attempts", raw=raw, status=400))
 
 
+def test_a_refused_submission_says_why_with_the_errors_own_status(api, course):
+    api.post("/courses/sample-course/enrolment")
+    path = quiz_path() + "/attempts"
+    assert error_message(api.post(path, {"answers": {}, "idempotency_key": "has spaces"}, status=400)) == \
+        "idempotency_key must be 1 to 64 letters, digits or . _ : -"
+    assert error_message(api.post(path, {"answers": {"nope": 1}}, status=400)) == \
+        "There is no question nope in this quiz."
+    assert error_message(api.post("/courses/sample-course/modules/nowhere/attempts", {"answers": {}},
+                                  status=404))
+
+
 # -- cookie authentication and CSRF ----------------------------------------------------------
 
 def test_cookie_session_works_and_unsafe_requests_need_the_csrf_header(client, auth, course):

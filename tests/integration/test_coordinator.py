@@ -211,6 +211,24 @@ def test_cli_makes_a_coordinator_and_gives_them_institutions(runner, three_place
     assert db.session.get(User, user.id).coordinates_all_institutions is False
 
 
+def test_cli_account_commands_say_what_they_did_and_refuse_an_unknown_email(runner):
+    created = runner.invoke(args=["users", "create", "--email", "new@example.kg", "--role", "coordinator",
+                                  "--password", factories.PASSWORD])
+    user = factories.find_user("new@example.kg")
+    assert created.exit_code == 0
+    assert created.output.splitlines() == [
+        f"Created coordinator new@example.kg (id {user.id}).",
+        "They see no institution yet: give them some with `flask users set-institutions`."]
+    learner = runner.invoke(args=["users", "set-role", "--email", "new@example.kg", "--role", "learner"])
+    assert learner.output.splitlines() == ["new@example.kg is now learner."]
+    again = runner.invoke(args=["users", "set-role", "--email", "new@example.kg", "--role", "coordinator"])
+    assert again.output.splitlines()[1].startswith("They see no institution yet")
+    for command in (["set-role", "--role", "admin", "--email"], ["set-institutions", "--all", "--email"],
+                    ["reset-link"]):
+        refused = runner.invoke(args=["users", *command, "nobody@example.kg"])
+        assert refused.exit_code == 1 and "No account with the email nobody@example.kg." in refused.output
+
+
 def test_the_menu_shows_coordinators_their_reports_on_pages_kept_for_everyone(client, auth, course):
     """The catalog is kept per worker for each kind of reader (kept_page): a coordinator must not
     be served the copy a learner's visit made, whose menu has no reports."""

@@ -83,6 +83,32 @@ def test_a_learner_sets_and_clears_their_institution_on_the_profile(client, auth
     assert factories.find_user(user.email).name == user.name
 
 
+def test_adding_and_editing_an_institution_say_so_or_put_the_refusal_on_the_name(client, auth, post_form):
+    taken = factories.make_institution("КНУ")
+    db.session.commit()
+    auth.login(role="admin")
+    added = post_form("/admin/institutions", {"name": "Ошская библиотека", "kind": "library", "region": "osh"},
+                      follow_redirects=True)
+    assert added.request.path == "/admin/institutions"
+    assert "“Ошская библиотека” is added." in added.get_data(as_text=True)
+    new = institutions.find_by_name("Ошская библиотека")
+    saved = post_form(f"/admin/institutions/{new.id}", {"name": "Ошская областная библиотека", "kind": "library",
+                                                        "region": "osh"}, follow_redirects=True)
+    assert "“Ошская областная библиотека” is saved." in saved.get_data(as_text=True)
+    refused = post_form(f"/admin/institutions/{new.id}", {"name": "кну", "kind": "library", "region": "osh"})
+    assert refused.status_code == 400 and "already exists" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Institution, new.id).name == "Ошская областная библиотека" and taken.name == "КНУ"
+
+
+def test_a_kind_is_named_by_code_or_label_in_any_language_and_an_unknown_one_lists_the_codes(app):
+    assert institutions.parse_kind(" LIBRARY ") is InstitutionKind.LIBRARY
+    assert institutions.parse_region("Чуйская область") is Region.CHUY
+    with pytest.raises(institutions.InstitutionError) as refused:
+        institutions.parse_kind("zoo")
+    assert str(refused.value) == "Неизвестный тип «zoo». Используйте код: university, library, school, other."
+
+
 def test_rename_keeps_people_and_delete_is_refused_while_in_use(client, auth, post_form):
     used = factories.make_institution("КНУ")
     unused = factories.make_institution("Пустой институт")

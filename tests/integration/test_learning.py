@@ -475,3 +475,18 @@ def test_a_sessions_signed_csrf_token_is_reused_and_still_accepted(app, client, 
     app.config["WTF_CSRF_TIME_LIMIT"] = 3600
     _page(client)
     assert not app.extensions.get("sabak_signed_csrf")
+
+
+def test_a_damaged_quiz_form_is_refused_with_the_errors_status_and_a_reason(client, auth, course):
+    # The form's refusals share app/errors.py's refusal_response with the API: the status is the
+    # service error's own, the words the form's.
+    auth.login(role="learner")
+    enrol(client)
+    _, form = quiz_form(client)
+    bad_key = submit(client, {**form, "attempt_key": "has spaces", f"q{qid('bool-and')}": "0"})
+    assert bad_key.status_code == 400
+    assert "ключ попытки отсутствует или неверен" in bad_key.get_data(as_text=True)
+    unknown = submit(client, {**form, "q999999": "0"})
+    assert unknown.status_code == 400
+    assert "которого нет в этом тесте (q999999)" in unknown.get_data(as_text=True)
+    assert db.session.query(Attempt).count() == 0
