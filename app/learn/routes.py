@@ -49,7 +49,6 @@ def index():
 @bp.route("/dashboard")
 @login_required
 def dashboard():
-    from app.services import cohorts
     from app.learn.forms import JoinForm
 
     user = _user()

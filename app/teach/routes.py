@@ -255,7 +255,7 @@ def gain(cohort_id: int, slug: str):
 @bp.route("/ledger")
 def ledger_queue():
     from app.teach.forms import ReviewForm
-    from app.services import certificates, ledger
+    from app.services import ledger
 
     return render_template("teach/ledger.html", entries=ledger.pending_for(current_user), form=ReviewForm())
 
