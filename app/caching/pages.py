@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from flask import current_app, g, request, session
 from flask_babel import get_locale
@@ -173,28 +173,47 @@ def kept_each(items, macro) -> Markup:
     return Markup("".join(parts))
 
 
-def kept_pieces(keys) -> list[bytes] | None:
-    """The pieces ``kept_each`` keeps under ``keys`` in this request's language, as UTF-8, in order;
-    None when one has not been rendered yet at this revision (or outside a request). For a view's
-    own piece made of kept pieces (the catalog's cards, joined for each reader)."""
+def kept_pieces(keys: tuple[tuple, ...], replaced: Mapping[int, tuple] | None = None) -> bytes | None:
+    """The pieces ``kept_each`` keeps under ``keys`` in this request's language, joined as UTF-8, with
+    the pieces under ``replaced`` (by place) instead of those at their places; None when one has
+    not been rendered yet at this revision (or outside a request). For a view's own piece made
+    of kept pieces: the catalog's cards, the same for every reader but their own courses'.
+
+    ``keys`` should be one kept object (a ``kept_for_curriculum`` result): its pieces are joined
+    once and kept beside it, so a reader costs a lookup per replaced piece, not one per piece."""
     generation = _generation()
     if generation is None:
         return None
     locale = str(get_locale())
-    utf8 = generation.store("pieces-utf8", None)  # a dict: read many times a request, cleared when full
-    found = []
-    for key in keys:
-        key = (locale, *key)
-        piece = utf8.get(key)
-        if piece is None:
-            html = generation.get(generation.store("pieces", MAX_PIECES), key)
-            if html is None:
+    lists = generation.store("piece-lists", None)
+    listed = lists.get((locale, id(keys)))
+    if listed is None or listed[0] is not keys:  # the id of another object since: look again
+        pieces = [_utf8(generation, (locale, *key)) for key in keys]
+        if None in pieces:
+            return None
+        listed = lists[(locale, id(keys))] = (keys, pieces)
+    pieces = listed[1]
+    if replaced:
+        pieces = list(pieces)
+        for place, key in replaced.items():
+            piece = pieces[place] = _utf8(generation, (locale, *key))
+            if piece is None:
                 return None
-            if len(utf8) >= MAX_PIECES:
-                utf8.clear()
-            piece = utf8[key] = str(html).encode()
-        found.append(piece)
-    return found
+    return b"".join(pieces)
+
+
+def _utf8(generation, key: tuple) -> bytes | None:
+    """The piece kept under ``key`` (language first) as UTF-8, kept so too; None if not kept."""
+    utf8 = generation.store("pieces-utf8", None)  # a dict: read many times a request, cleared when full
+    piece = utf8.get(key)
+    if piece is None:
+        html = generation.get(generation.store("pieces", MAX_PIECES), key)
+        if html is None:
+            return None
+        if len(utf8) >= MAX_PIECES:
+            utf8.clear()
+        piece = utf8[key] = str(html).encode()
+    return piece
 
 
 def kept_static(key: tuple, macro, *args) -> Markup:

@@ -98,11 +98,7 @@ def _catalog_cards(user, locale: str) -> bytes | None:
     """The unfiltered catalog's cards for this reader, from the cards kept by the page's renders
     (None when one is not kept yet)."""
     everyone, own = catalog_service.card_keys(user, locale)
-    keys = list(everyone)
-    for place, key in own.items():
-        keys[place] = key
-    pieces = kept_pieces(keys)
-    return None if pieces is None else b"".join(pieces)
+    return kept_pieces(everyone, own)
 
 
 @bp.route("/courses/<slug>")
