@@ -188,17 +188,20 @@ def kept_pieces(keys: tuple[tuple, ...], replaced: Mapping[int, tuple] | None = 
     lists = generation.store("piece-lists", None)
     listed = lists.get((locale, id(keys)))
     if listed is None or listed[0] is not keys:  # the id of another object since: look again
-        pieces = [_utf8(generation, (locale, *key)) for key in keys]
-        if None in pieces:
-            return None
-        listed = lists[(locale, id(keys))] = (keys, pieces)
-    pieces = listed[1]
-    if replaced:
+        listed = lists[(locale, id(keys))] = (keys, [_utf8(generation, (locale, *key)) for key in keys])
+    pieces = listed[1]  # as a visitor sees them; None where one was not rendered yet
+    if replaced or None in pieces:
         pieces = list(pieces)
-        for place, key in replaced.items():
+        for place, key in (replaced or {}).items():
             piece = pieces[place] = _utf8(generation, (locale, *key))
             if piece is None:
                 return None
+        for place, piece in enumerate(pieces):
+            if piece is None:  # a visitor's piece not rendered when the list was made: look again
+                piece = pieces[place] = _utf8(generation, (locale, *keys[place]))
+                if piece is None:
+                    return None
+                listed[1][place] = piece
     return b"".join(pieces)
 
 

@@ -275,3 +275,38 @@ def test_a_kept_page_refuses_an_own_piece_holding_a_form(app, client, tmp_path):
             kept_page(("test",), render, own={"mine": lambda: render_template_string(
                 '<form><input name="csrf_token" value="{{ csrf_token() }}"></form>')})
         g.__dict__.clear()
+
+
+def test_an_enrolled_reader_gets_the_kept_catalog_without_a_render(app, client, auth, tmp_path):
+    """The catalog is rendered once; a reader enrolled in one of its courses then gets the kept page
+    with their own card swapped in, though no visitor has seen that course's card yet."""
+    from flask import template_rendered
+
+    from app.services import enrolment
+
+    sync(factories.write_course(tmp_path))
+    sync(factories.write_course(tmp_path, "other-course"))
+    learner = auth.login(role="learner")
+    enrolment.enrol(learner, db.session.scalar(select(Course).where(Course.slug == "sample-course")))
+    db.session.commit()
+    client.get("/courses")  # the welcome message: rendered for this request alone
+    first = client.get("/courses").get_data(as_text=True)  # rendered, and kept
+    rendered: list[str] = []
+
+    def note(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    template_rendered.connect(note, app)
+    try:
+        again = client.get("/courses").get_data(as_text=True)
+    finally:
+        template_rendered.disconnect(note, app)
+    assert "learn/catalog.html" not in rendered
+    assert again.replace(csrf_token_of(again), "T") == first.replace(csrf_token_of(first), "T")
+    assert "/courses/sample-course" in again and "/courses/other-course" in again
+
+
+def csrf_token_of(html: str) -> str:
+    from tests.conftest import csrf_token_from
+
+    return csrf_token_from(html)
