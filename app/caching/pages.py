@@ -25,9 +25,11 @@ from collections.abc import Callable, Mapping
 
 from flask import current_app, g, request, session
 from flask_babel import get_locale
+from flask_login import current_user
 from markupsafe import Markup
 
 from app.caching.kept import _generation, _may_keep_curriculum
+from app.platform.csrf import signed_csrf_token
 
 # Whole kept pages: about 25 KB each, so about 8 MB; the least recently served go first.
 MAX_PAGES = 300
@@ -59,8 +61,6 @@ def kept_page(varies_by: tuple | None, render: Callable[[], str],
     if varies_by is None or request.method != "GET" or request.query_string or "_flashes" in session:
         return render()
     generation = _generation()
-    from flask_login import current_user
-
     user = current_user._get_current_object()
     signed_in = user.is_authenticated
     key = (str(get_locale()), request.path, request.endpoint, signed_in, signed_in and user.is_instructor,
@@ -73,7 +73,7 @@ def kept_page(varies_by: tuple | None, render: Callable[[], str],
             return filled
     # Every form's token, ``csrf_token()`` in a template or a form's hidden field, is what
     # Flask-WTF finds in ``g``: marked as a slot while this page renders.
-    token = signed_token()
+    token = signed_csrf_token()
     g._sabak_keeping, g.csrf_token = True, Markup(f"{_OPEN}{_CSRF}\x00{token}{_CLOSE}")
     try:
         html = render()
@@ -111,7 +111,7 @@ def _filled(segments) -> bytes | None:
         if type(segment) is bytes:
             parts.append(segment)
         elif segment == _CSRF:
-            parts.append(signed_token().encode())
+            parts.append(signed_csrf_token().encode())
         else:
             piece = own[segment]()
             if piece is None:
@@ -138,10 +138,7 @@ def own(name: str, html=None) -> Markup:
     return _slot(name, html) if name in g.get("_sabak_own", ()) else Markup(html)
 
 
-def signed_token() -> str:
-    from app.platform.csrf import signed_csrf_token
 
-    return signed_csrf_token()
 
 
 def kept_each(items, macro) -> Markup:
