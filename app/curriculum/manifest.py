@@ -14,7 +14,14 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGES = ("ru", "ky", "en")
 AUDIENCES = ("students", "librarians", "all")
 MANIFEST_KEYS = ("title", "language", "summary", "audience", "track", "hours", "pass_mark",
-                 "outcomes", "tags", "translation_of", "practical_minutes", "pretest_feedback")
+                 "outcomes", "tags", "translation_of", "practical_minutes", "pretest_feedback",
+                 "authors", "reviewers", "sources")
+# A person in ``authors`` or ``reviewers``: a name, and optionally where they work and an ORCID iD
+# or a web page, so a reader can tell two people of one name apart. Nothing else: no e-mail or
+# phone, which would publish personal data on every course page and certificate.
+PERSON_KEYS = ("name", "affiliation", "orcid", "url")
+ORCID_RE = re.compile(r"^(?:https?://orcid\.org/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$")
+URL_RE = re.compile(r"^https?://[^\s/]+\.[^\s]+$")
 # When a pretest's right answers and option feedback may be shown: only once the learner has
 # taken the posttest (the default: seen earlier, they would teach the posttest's answers and
 # inflate the gain), or right after each pretest attempt (a course that measures no gain).
@@ -91,6 +98,18 @@ def _collect_lines(node: yaml.MappingNode, prefix: str, first_line: int, path: s
         result.lines.setdefault(key, line)
         if isinstance(value_node, yaml.MappingNode):
             _collect_lines(value_node, key + ".", first_line, path, result)
+        elif isinstance(value_node, yaml.SequenceNode):
+            _collect_item_lines(value_node, key, first_line, path, result)
+
+
+def _collect_item_lines(node: yaml.SequenceNode, key: str, first_line: int, path: str,
+                        result: YamlMapping) -> None:
+    """Lines of list items as ``key.0``, ``key.1``..., and of the keys of an item that is a
+    mapping as ``key.0.name``: a message about one author points at that author's line."""
+    for index, item in enumerate(node.value):
+        result.lines.setdefault(f"{key}.{index}", first_line + item.start_mark.line)
+        if isinstance(item, yaml.MappingNode):
+            _collect_lines(item, f"{key}.{index}.", first_line, path, result)
 
 
 def unknown_key_warnings(data: dict[str, Any], known: tuple[str, ...], doc: YamlMapping,
@@ -134,6 +153,9 @@ class Manifest:
     practical_minutes: int = 0
     pretest_feedback: str = PRETEST_FEEDBACK[0]
     hours_line: int = 1
+    authors: list[dict[str, str]] = field(default_factory=list)
+    reviewers: list[dict[str, str]] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
 
 
 def _text(doc: YamlMapping, key: str, path: str, diags: list[Diagnostic],
@@ -173,6 +195,92 @@ def _string_list(doc: YamlMapping, key: str, path: str, diags: list[Diagnostic])
                            f"'{key}' must be a list of texts, one '- item' per line"))
         return []
     return [v.strip() for v in value]
+
+
+def orcid_checksum_ok(orcid: str) -> bool:
+    """ISO 7064 MOD 11-2, the check character ORCID puts last: a mistyped digit gives a valid-looking
+    iD of someone else, which the checksum catches."""
+    digits = orcid.replace("-", "")
+    total = 0
+    for char in digits[:-1]:
+        total = (total + int(char)) * 2
+    check = (12 - total % 11) % 11
+    return digits[-1] == ("X" if check == 10 else str(check))
+
+
+def _people(doc: YamlMapping, key: str, path: str, diags: list[Diagnostic]) -> list[dict[str, str]]:
+    """``authors`` or ``reviewers``: a list of ``- name: ...`` items, each with optional
+    ``affiliation``, ``orcid`` and ``url``. Every problem of every item is reported, at its line.
+    Returns the people as plain dicts with only the keys given (ORCID as the bare iD)."""
+    value = doc.data.get(key) if doc.data else None
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        diags.append(error(path, doc.line(key, 1), f"'{key}' must be a list of people, one "
+                                                   "'- name: ...' item per person"))
+        return []
+    people = []
+    for index, item in enumerate(value):
+        where = f"{key}.{index}"
+        line = doc.line(where, doc.line(key, 1))
+        if not isinstance(item, dict):
+            hint = f"'- name: {item}'" if isinstance(item, str) and item.strip() else "'- name: ...'"
+            diags.append(error(path, line, f"each of '{key}' is a person written {hint}, with "
+                                           "'affiliation:', 'orcid:' or 'url:' below it if known"))
+            continue
+        person = _person(doc, item, key, where, line, path, diags)
+        if person is not None:
+            people.append(person)
+    return people
+
+
+def _person(doc: YamlMapping, item: dict, key: str, where: str, line: int, path: str,
+            diags: list[Diagnostic]) -> dict[str, str] | None:
+    person: dict[str, str] = {}
+    ok = True
+    for name in item:
+        if name not in PERSON_KEYS:
+            close = difflib.get_close_matches(str(name), PERSON_KEYS, n=1)
+            hint = (f"did you mean '{close[0]}'?" if close
+                    else f"a person has only: {', '.join(PERSON_KEYS)}")
+            diags.append(warning(path, doc.line(f"{where}.{name}", line),
+                                 f"unknown key '{name}' in a person of '{key}'; {hint}"))
+    for name in ("name", "affiliation"):
+        text = item.get(name)
+        if text is None:
+            continue
+        if not isinstance(text, str) or not text.strip():
+            diags.append(error(path, doc.line(f"{where}.{name}", line),
+                               f"'{name}' of a person in '{key}' must be non-empty text; "
+                               "put it in quotes"))
+            ok = False
+        else:
+            person[name] = " ".join(text.split())
+    if "name" not in item:
+        diags.append(error(path, line, f"a person in '{key}' has no 'name'; write '- name: ...'"))
+        ok = False
+    orcid = item.get("orcid")
+    if orcid is not None:
+        match = ORCID_RE.match(orcid.strip()) if isinstance(orcid, str) else None
+        if match is None or not orcid_checksum_ok(match.group(1)):
+            problem = ("is not an ORCID iD" if match is None
+                       else "has a wrong check digit (a digit is mistyped)")
+            diags.append(error(path, doc.line(f"{where}.orcid", line),
+                               f"'orcid' '{orcid}' {problem}; write the 16-character iD from the "
+                               "person's ORCID record, e.g. 0000-0002-1825-0097"))
+            ok = False
+        else:
+            person["orcid"] = match.group(1)
+    url = item.get("url")
+    if url is not None:
+        if not isinstance(url, str) or not URL_RE.match(url.strip()):
+            diags.append(error(path, doc.line(f"{where}.url", line),
+                               f"'url' '{url}' of a person in '{key}' is not a web address; "
+                               "write it in full, starting with https://"))
+            ok = False
+        else:
+            person["url"] = url.strip()
+    return person if ok else None
 
 
 def _numbers(doc: YamlMapping, path: str, diags: list[Diagnostic]) -> tuple[float, int]:
@@ -242,6 +350,10 @@ def validate_manifest(text: str, path: str, slug: str) -> tuple[Manifest | None,
     practical_minutes = _practical_minutes(doc, path, diags)
     pretest_feedback = _choice(doc, "pretest_feedback", PRETEST_FEEDBACK, path, diags,
                                default=PRETEST_FEEDBACK[0])
+    authors = _people(doc, "authors", path, diags)
+    reviewers = _people(doc, "reviewers", path, diags)
+    sources = _string_list(doc, "sources", path, diags)
+    _author_also_reviewer(doc, authors, reviewers, path, diags)
     if translation_of == slug:
         diags.append(error(path, doc.line("translation_of", 1),
                            "'translation_of' names this course itself; give the original's slug"))
@@ -249,4 +361,18 @@ def validate_manifest(text: str, path: str, slug: str) -> tuple[Manifest | None,
         return None, diags
     return Manifest(title or "", language or "", summary or "", audience or "all", track,
                     hours, pass_mark, outcomes, tags, translation_of, practical_minutes,
-                    pretest_feedback or PRETEST_FEEDBACK[0], doc.line("hours", 1)), diags
+                    pretest_feedback or PRETEST_FEEDBACK[0], doc.line("hours", 1),
+                    authors, reviewers, sources), diags
+
+
+def _author_also_reviewer(doc: YamlMapping, authors: list[dict[str, str]],
+                          reviewers: list[dict[str, str]], path: str,
+                          diags: list[Diagnostic]) -> None:
+    """A review is a reading by someone who did not write the course; an author named among the
+    reviewers is usually a copied list."""
+    names = {p["name"].casefold() for p in authors}
+    for index, person in enumerate(reviewers):
+        if person["name"].casefold() in names:
+            diags.append(warning(path, doc.line(f"reviewers.{index}", doc.line("reviewers", 1)),
+                                 f"'{person['name']}' is both an author and a reviewer; a "
+                                 "reviewer is someone who did not write the course"))
