@@ -52,7 +52,8 @@ def _yaml_error_message(exc: yaml.MarkedYAMLError) -> str:
     return f"YAML syntax error: {problem}; {hint}"
 
 
-def parse_yaml_mapping(text: str, path: str, first_line: int, what: str) -> YamlMapping:
+def parse_yaml_mapping(text: str, path: str, first_line: int, what: str,
+                       list_items: bool = False) -> YamlMapping:
     """Parse YAML that must be a mapping, keeping each key's line.
 
     Args:
@@ -61,6 +62,9 @@ def parse_yaml_mapping(text: str, path: str, first_line: int, what: str) -> Yaml
         first_line: file line of the first line of ``text`` (1 for course.yml, 2 for front
             matter), so every reported line is a line of the real file.
         what: how to call the document in messages ("course.yml", "front matter").
+        list_items: also keep the lines of list items (``authors.0``) and of their keys
+            (``authors.0.name``), and report a key repeated inside an item (course.yml's
+            people); off where the caller walks its lists itself (tracks.yml's levels).
     Returns:
         A :class:`YamlMapping`; on syntax errors ``data`` is None and an error is reported at
         the offending line. Never raises for bad YAML.
@@ -81,12 +85,12 @@ def parse_yaml_mapping(text: str, path: str, first_line: int, what: str) -> Yaml
             path, first_line + node.start_mark.line,
             f"{what} must be a list of 'key: value' lines, not a single value or a list")])
     result = YamlMapping({str(k): v for k, v in data.items()})
-    _collect_lines(node, "", first_line, path, result)
+    _collect_lines(node, "", first_line, path, result, list_items)
     return result
 
 
 def _collect_lines(node: yaml.MappingNode, prefix: str, first_line: int, path: str,
-                   result: YamlMapping) -> None:
+                   result: YamlMapping, list_items: bool = False) -> None:
     """Record every key's line; duplicate keys are errors because YAML keeps only the last."""
     for key_node, value_node in node.value:
         key = prefix + str(key_node.value)
@@ -97,8 +101,8 @@ def _collect_lines(node: yaml.MappingNode, prefix: str, first_line: int, path: s
                             "keep only one"))
         result.lines.setdefault(key, line)
         if isinstance(value_node, yaml.MappingNode):
-            _collect_lines(value_node, key + ".", first_line, path, result)
-        elif isinstance(value_node, yaml.SequenceNode):
+            _collect_lines(value_node, key + ".", first_line, path, result, list_items)
+        elif list_items and isinstance(value_node, yaml.SequenceNode):
             _collect_item_lines(value_node, key, first_line, path, result)
 
 
@@ -109,7 +113,7 @@ def _collect_item_lines(node: yaml.SequenceNode, key: str, first_line: int, path
     for index, item in enumerate(node.value):
         result.lines.setdefault(f"{key}.{index}", first_line + item.start_mark.line)
         if isinstance(item, yaml.MappingNode):
-            _collect_lines(item, f"{key}.{index}.", first_line, path, result)
+            _collect_lines(item, f"{key}.{index}.", first_line, path, result, True)
 
 
 def unknown_key_warnings(data: dict[str, Any], known: tuple[str, ...], doc: YamlMapping,
@@ -333,7 +337,7 @@ def validate_manifest(text: str, path: str, slug: str) -> tuple[Manifest | None,
     Returns:
         ``(manifest, diagnostics)``; manifest is None when any error was found.
     """
-    doc = parse_yaml_mapping(text, path, 1, "course.yml")
+    doc = parse_yaml_mapping(text, path, 1, "course.yml", list_items=True)
     diags = list(doc.diagnostics)
     if doc.data is None:
         return None, diags
