@@ -48,6 +48,8 @@ def course_detail(page: CoursePage, has_quiz: dict[int, bool], authenticated: bo
         "slug": c.slug, "title": c.title, "language": c.language, "summary": c.summary,
         "audience": c.audience, "track": c.track, "hours": float(c.hours or 0), "pass_mark": c.pass_mark,
         "translation_of": c.translation_of, "outcomes": list(c.outcomes or []), "tags": list(c.tags or []),
+        "authors": [dict(p) for p in c.authors or ()], "reviewers": [dict(p) for p in c.reviewers or ()],
+        "sources": list(c.sources or []),
         "translations": [{"slug": t.slug, "language": t.language} for t in page.translations],
         "modules": [module_entry(s, has_quiz.get(s.module.id, False), authenticated) for s in page.modules],
     }

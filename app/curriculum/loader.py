@@ -34,7 +34,9 @@ class ParsedCourse:
     (ordered by position), ``folder`` (path on disk), ``content_hash`` (sha256 hex over
     course.yml, every .md file and every media file, names included), ``practical_minutes``
     (declared work outside the modules, which with the modules' minutes supports ``hours``) and
-    ``pretest_feedback`` ("after-posttest" or "immediate": when a pretest's answers are shown).
+    ``pretest_feedback`` ("after-posttest" or "immediate": when a pretest's answers are shown),
+    ``authors`` and ``reviewers`` (people: dicts with ``name`` and optionally ``affiliation``,
+    ``orcid``, ``url``) and ``sources`` (reference texts of the main works the course rests on).
     """
 
     slug: str
@@ -53,6 +55,9 @@ class ParsedCourse:
     content_hash: str
     practical_minutes: int = 0
     pretest_feedback: str = "after-posttest"
+    authors: list[dict[str, str]] = field(default_factory=list)
+    reviewers: list[dict[str, str]] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -199,7 +204,8 @@ def load_course(folder: Path, display_root: str) -> tuple[ParsedCourse | None, l
                           manifest.audience, manifest.track, manifest.hours, manifest.pass_mark,
                           manifest.outcomes, manifest.tags, manifest.translation_of, modules,
                           folder, content_hash(folder), manifest.practical_minutes,
-                          manifest.pretest_feedback)
+                          manifest.pretest_feedback, manifest.authors, manifest.reviewers,
+                          manifest.sources)
     return course, sorted(diags)
 
 
@@ -405,6 +411,7 @@ class _FolderInfo:
     track_line: int = 1
     hours: Any = None  # as written (manifest.py judges it)
     hours_line: int = 1
+    names_authors: bool = False
 
 
 def _folder_info(folder: Path, base: str) -> _FolderInfo:
@@ -425,8 +432,9 @@ def _folder_info(folder: Path, base: str) -> _FolderInfo:
         value = doc.data.get("track")
         track = value if isinstance(value, str) and SLUG_RE.match(value) else None
         hours = doc.data.get("hours", 0)
+    names_authors = bool(doc.data and doc.data.get("authors"))
     return _FolderInfo(folder.name, base, translation_of, line, language, slugs, track,
-                       doc.line("track", 1), hours, doc.line("hours", line))
+                       doc.line("track", 1), hours, doc.line("hours", line), names_authors)
 
 
 def _check_translations(infos: list[_FolderInfo], paths: list[Path]) -> list[Diagnostic]:
@@ -484,6 +492,12 @@ def _compare_translation(info: _FolderInfo, original: _FolderInfo,
         diags.append(warning(path, info.line, f"track differs from '{original.slug}' "
                              f"({info.track or 'none'} vs {original.track or 'none'}); a "
                              "translation is the same course for credit, on the same track"))
+    if original.names_authors and not info.names_authors:
+        # Each folder states its own authorship (docs/authoring.md, "Translations"): a course is
+        # checked, synced and exported on its own, so nothing is inherited from the original.
+        diags.append(warning(path, info.line, f"'{original.slug}' names its authors but this "
+                             "translation names none; list the original's authors and the "
+                             "translators under 'authors'"))
     if info.language is not None and info.language == original.language:
         diags.append(warning(path, info.line, f"translation has the same language as "
                              f"'{original.slug}' ({info.language}); check 'language'"))

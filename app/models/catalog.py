@@ -34,6 +34,12 @@ class Course(TimestampMixin, db.Model):
     # (course.yml; app.services.attempts.feedback_withheld).
     pretest_feedback: Mapped[str] = mapped_column(String(20), default="after-posttest",
                                                   server_default=text("'after-posttest'"))
+    # Who wrote and who reviewed the course (lists of {"name", and optionally "affiliation",
+    # "orcid", "url"}) and the main works it rests on (reference texts): course.yml, shown on
+    # the course page, in the API and in the certificate's achievement (app.services.certificates).
+    authors: Mapped[list] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    reviewers: Mapped[list] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    sources: Mapped[list] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     content_hash: Mapped[str] = mapped_column(String(64))
     source_dir: Mapped[str] = mapped_column(String(500))
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -207,11 +208,44 @@ def sign_credential(cert: Certificate) -> dict | None:
         achievement_description=cert.achievement_description,
         criteria_narrative=cert.achievement_description, hours=cert.hours, issued_on=cert.issued_at,
         language=cert.language, status_url=status_list_url(), status_index=cert.status_index,
+        creator=course_creator(cert.course, achievement, cert.language) if cert.kind == "course" else None,
     )
     key = multikey.load_private_key(secret)
     public = multikey.multikey_from_public_key(key.public_key().public_bytes_raw())
     method = dataintegrity.verification_method_id(issuer_id(), public)
     return dataintegrity.sign(credential, key, method, cert.issued_at)
+
+
+def _person_text(person: dict) -> str:
+    text = person["name"]
+    if person.get("affiliation"):
+        text += f" ({person['affiliation']})"
+    if person.get("orcid"):
+        text += f", https://orcid.org/{person['orcid']}"
+    return text
+
+
+def course_creator(course: Course | None, achievement_id: str, language: str) -> dict | None:
+    """The achievement's creator from the course's ``authors`` and ``reviewers`` (course.yml), as
+    the certificate's language says it; None for a course that names no authors.
+
+    One author with an ORCID iD or a web page is identified by it; otherwise the creator is the
+    achievement's own IRI with ``#creator`` (OB 3.0 wants an IRI, and a group has none of its own).
+    """
+    authors = list(course.authors or []) if course is not None else []
+    if not authors:
+        return None
+    reviewers = list(course.reviewers or [])
+    only = authors[0] if len(authors) == 1 else {}
+    orcid = f"https://orcid.org/{only['orcid']}" if only.get("orcid") else None
+    with force_locale(language):
+        description = gettext("Authors: %(names)s.", names="; ".join(map(_person_text, authors)))
+        if reviewers:
+            description += " " + gettext("Reviewed by: %(names)s.",
+                                         names="; ".join(map(_person_text, reviewers)))
+    return {"id": orcid or only.get("url") or f"{achievement_id}#creator",
+            "name": "; ".join(p["name"] for p in authors), "url": only.get("url"),
+            "description": description}
 
 
 def _subject_uuid(user_id: int) -> str:

@@ -36,6 +36,9 @@ class CourseView:
     tags: tuple[str, ...]
     translation_of: str | None
     pretest_feedback: str
+    authors: tuple[dict, ...]  # people (course.yml): read them, never change them
+    reviewers: tuple[dict, ...]
+    sources: tuple[str, ...]
     source_dir: str
     synced_at: datetime
     retired_at: datetime | None

@@ -177,7 +177,8 @@ def sync_course(parsed: ParsedCourse) -> CourseOutcome:
         title=parsed.title, language=parsed.language, summary=parsed.summary, audience=parsed.audience,
         track=parsed.track, hours=float(parsed.hours), pass_mark=parsed.pass_mark,
         outcomes=list(parsed.outcomes), tags=list(parsed.tags), translation_of=parsed.translation_of,
-        pretest_feedback=parsed.pretest_feedback, content_hash=parsed.content_hash, source_dir=str(parsed.folder), synced_at=now, retired_at=None,
+        pretest_feedback=parsed.pretest_feedback, authors=[dict(p) for p in parsed.authors],
+        reviewers=[dict(p) for p in parsed.reviewers], sources=list(parsed.sources), content_hash=parsed.content_hash, source_dir=str(parsed.folder), synced_at=now, retired_at=None,
     )
     db.session.flush()
     changes = _sync_modules(course, parsed.modules, now)

@@ -455,3 +455,40 @@ def test_documents_with_very_many_blank_nodes_are_refused_before_canonicalisatio
         "verificationMethod": "https://sabak.kg/issuer#" + public}},
         key_resolver({"https://sabak.kg/issuer#" + public: public}))
     assert not result.ok and "blank nodes" in result.reason
+
+
+# --- the achievement's creator (a course's authors and reviewers) ------------------------------
+
+CREATOR = {"id": "https://sabak.kg/courses/media-literacy#creator", "name": "Sabak окуу программаларынын командасы",
+           "url": "https://sabak.kg/team",
+           "description": "Авторлор: Sabak окуу программаларынын командасы. Рецензенттер: Айгүл Өмүрбекова (КУУ)."}
+
+
+def test_the_creator_is_an_ob3_profile_whose_every_term_survives_expansion():
+    credential = sabak_credential(creator=CREATOR)
+    creator = credential["credentialSubject"]["achievement"]["creator"]
+    assert creator == {**CREATOR, "type": ["Profile"]}
+    dropped = []
+    expanded = jsonld.JsonLdProcessor(on_property_dropped=dropped.append).expand(
+        credential, {"documentLoader": offline.load_document, "base": None})
+    assert dropped == [] and _expanded_leaf_count(expanded) == _leaf_count(credential)
+
+
+def test_a_credential_with_a_creator_signs_and_verifies_and_the_creator_is_signed():
+    secret, public = generate_keypair()
+    method = f"https://sabak.kg/issuer#{public}"
+    signed = sign(sabak_credential(creator=CREATOR), secret, method, datetime(2026, 12, 8, 0, 5))
+    resolver = key_resolver({method: public})
+    assert verify(signed, resolver).ok
+    tampered = copy.deepcopy(signed)
+    tampered["credentialSubject"]["achievement"]["creator"]["description"] += " Рецензенттер: X."
+    assert not verify(tampered, resolver).ok
+
+
+@pytest.mark.parametrize("creator", [
+    {"id": "not an iri", "name": "A"}, {"id": "sabak-team", "name": "A"},
+    {"id": "https://sabak.kg/c#creator", "name": "  "},
+])
+def test_a_bad_creator_is_refused(creator):
+    with pytest.raises(ValueError):
+        sabak_credential(creator=creator)
