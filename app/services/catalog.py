@@ -495,13 +495,13 @@ _LEARNER_IN_MODULE = _learner_in_module()
 
 
 @kept_for_learner(size=lambda _kept: 300)
-def _learner_in(user: User, course_id: int, module_id: int) -> tuple[Row | None]:
+def _learner_in(user: User, course_id: int, module_id: int) -> Row | None:
     """The learner's enrolment and progress row in a module, as plain rows: the page reads a few
     columns of each, and record_visit writes with Core. A learner rereading a lesson, or coming
     back to the one they are on, costs no statement beyond their own row; a visit that records
     something writes, which bumps their revision, so the next view reads the row again."""
-    return (db.session.connection().execute(
-        _LEARNER_IN_MODULE, {"user_id": user.id, "course_id": course_id, "module_id": module_id}).first(),)
+    return db.session.connection().execute(
+        _LEARNER_IN_MODULE, {"user_id": user.id, "course_id": course_id, "module_id": module_id}).first()
 
 
 def module_page(user: User | None, slug: str, module_slug: str) -> ModulePage:
@@ -522,7 +522,7 @@ def module_page(user: User | None, slug: str, module_slug: str) -> ModulePage:
         raise NotFound("There is no such module in this course.")
     enrolment = row = last = None
     if user is not None and getattr(user, "is_authenticated", False):
-        mine, = _learner_in(user, course.id, module.id)
+        mine = _learner_in(user, course.id, module.id)
         enrolment = mine if mine is not None and mine.id is not None else None
         row = mine if mine is not None and mine.progress_id is not None else None
         if outline[index].has_quiz:  # the last result is shown with the quiz only
